@@ -1,0 +1,229 @@
+package dev.zipstream;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+
+/**
+ * One download in flight: the throttled writer that moves chunks from the queue to the client, and the one place
+ * where a download ends.
+ *
+ * <p>The write loop follows one rule: exactly one party may attempt the next write. The container, after
+ * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
+ * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
+ * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
+ * as soon as it offers a chunk). A chunk given to {@code write()} is released to the queue only once a later
+ * {@code isReady()} returns true.
+ */
+final class Download implements WriteListener, AsyncListener {
+
+    enum Outcome {
+        COMPLETE, CLIENT_GONE, ERROR, SHUTDOWN;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        }
+    }
+
+    /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
+    static final String ABORT_ATTRIBUTE = "dev.zipstream.abort";
+
+    private final Service service;
+    private final AsyncContext async;
+    private final HttpServletResponse response;
+    private final ServletOutputStream out;
+    private final ChunkQueue queue;
+    private final String hash;
+    private final long delayNanos;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean parked = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile Future<?> producer;
+    private volatile ScheduledFuture<?> timer;
+    private volatile long sent;
+    private ChunkQueue.Chunk inFlight;
+    private int chunks;
+
+    Download(Service service, AsyncContext async, String hash) throws IOException {
+        this.service = service;
+        this.async = async;
+        this.response = (HttpServletResponse) async.getResponse();
+        this.out = response.getOutputStream();
+        this.hash = hash;
+        this.delayNanos = service.settings.delay().toNanos();
+        this.queue = new ChunkQueue(service.settings.chunkSize(), Service.BUFFERS_PER_DOWNLOAD, this::chunkOffered);
+    }
+
+    ChunkQueue queue() {
+        return queue;
+    }
+
+    /** Starts writing; the producer must already have been handed to {@link Service#produce}. */
+    void start() {
+        async.addListener(this);
+        out.setWriteListener(this);
+    }
+
+    void producerStarted(Future<?> future) {
+        producer = future;
+        if (ended.get()) {
+            future.cancel(true);
+        }
+    }
+
+    long buffersAllocated() {
+        return queue.allocated();
+    }
+
+    @Override
+    public void onWritePossible() throws IOException {
+        while (!ended.get()) {
+            if (!out.isReady()) {
+                return; // the container now owns the next call
+            }
+            if (inFlight != null) {
+                queue.release(inFlight);
+                inFlight = null;
+            }
+            var chunk = queue.poll();
+            if (chunk == null) {
+                if (queue.isDrained()) {
+                    finish(Outcome.COMPLETE, null);
+                    return;
+                }
+                // Park; the producer resumes us after its next offer. Looking once more closes the window in which
+                // it offered between our poll and our parking; the compare-and-set lets only one of us go on.
+                parked.set(true);
+                if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
+                    return;
+                }
+                continue;
+            }
+            out.write(chunk.buffer(), 0, chunk.length());
+            inFlight = chunk;
+            sent += chunk.length();
+            if (service.settings.debug()) {
+                Service.LOG.info(() -> hash + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
+            }
+            if (delayNanos > 0) {
+                schedule(queue.isDrained() ? 0 : delayNanos); // the timer now owns the next call
+                return;
+            }
+        }
+    }
+
+    /** The producer's wake-up call: resumes a parked writer, on the scheduler. */
+    private void chunkOffered() {
+        if (parked.compareAndSet(true, false)) {
+            schedule(0);
+        }
+    }
+
+    private void schedule(long nanos) {
+        try {
+            timer = service.scheduler.schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            finish(Outcome.SHUTDOWN, null);
+        }
+    }
+
+    /** The writer run by the scheduler: no container to report to, so failures end the download here. */
+    private void resume() {
+        try {
+            onWritePossible();
+        } catch (IOException e) {
+            finish(Outcome.CLIENT_GONE, e);
+        } catch (RuntimeException | Error e) {
+            finish(Outcome.ERROR, e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        finish(Outcome.CLIENT_GONE, t);
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        finish(Outcome.CLIENT_GONE, null); // no-op when we completed it ourselves
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        finish(Outcome.ERROR, new IOException("async timeout"));
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        finish(Outcome.CLIENT_GONE, event.getThrowable());
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+    }
+
+    /**
+     * Ends the download, once, whatever ended it: stops the producer (waking it if it is blocked on a full queue),
+     * drops the queued chunks, cancels the timer, frees the slot, logs one line, and ends the response. A failure
+     * after the first byte went out cuts the connection, so the client never holds a valid-looking short archive.
+     */
+    void finish(Outcome outcome, Throwable cause) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        parked.set(false);
+        var p = producer;
+        if (p != null) {
+            p.cancel(true);
+        }
+        var t = timer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        queue.close();
+        service.ended(this);
+        service.releaseSlot();
+        log(outcome, cause);
+        try {
+            switch (outcome) {
+                case COMPLETE, CLIENT_GONE -> async.complete();
+                case ERROR, SHUTDOWN -> abort(cause);
+            }
+        } catch (IllegalStateException e) {
+            // The container already ended the request (it does after a client error): nothing left to do.
+        }
+    }
+
+    private void abort(Throwable cause) {
+        if (response.isCommitted()) {
+            // The Servlet API has no abort: an exception out of a dispatched request with a committed response
+            // makes both Jetty and Tomcat close the connection without ending the body.
+            async.getRequest().setAttribute(ABORT_ATTRIBUTE, cause == null ? "shutdown" : cause.toString());
+            async.dispatch();
+        } else {
+            response.reset();
+            response.setStatus(cause == null ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                    : HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+            response.setContentLength(0);
+            async.complete();
+        }
+    }
+
+    private void log(Outcome outcome, Throwable cause) {
+        long millis = (System.nanoTime() - startNanos) / 1_000_000;
+        String line = String.format(Locale.ROOT, "download %s: %d bytes in %.3f s, %s%s", hash, sent, millis / 1000.0,
+                outcome.label(), cause == null || outcome == Outcome.CLIENT_GONE ? "" : ": " + cause);
+        Service.LOG.log(outcome == Outcome.ERROR ? Level.WARNING : Level.INFO, line);
+    }
+}

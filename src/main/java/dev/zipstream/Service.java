@@ -1,0 +1,148 @@
+package dev.zipstream;
+
+import java.lang.reflect.InvocationTargetException;
+import java.time.ZoneId;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What the running web application shares between downloads: settings, storage, the CRC cache, the producer
+ * executor, the write scheduler, and the set of downloads in flight. Made when the context starts, stopped (every
+ * download ended, every thread gone) when it stops.
+ */
+final class Service {
+
+    static final String ATTRIBUTE = Service.class.getName();
+    /**
+     * A {@code Supplier<Map<String, Long>>} of live counters (JDK types only, so tests and tools outside the web
+     * application's class loader can read it): downloads, producers, buffers, crcBytesRead.
+     */
+    static final String STATS_ATTRIBUTE = "dev.zipstream.stats";
+
+    static final Logger LOG = Logger.getLogger("dev.zipstream");
+
+    /** Chunk buffers per download: one being written, one ready, one being filled. */
+    static final int BUFFERS_PER_DOWNLOAD = 3;
+
+    final Settings settings;
+    final Storage storage;
+    final CrcCache crcs = new CrcCache(200_000);
+    final ZoneId zone = ZoneId.systemDefault();
+    final ExecutorService producers;
+    final ScheduledThreadPoolExecutor scheduler;
+    final boolean virtualThreads;
+
+    private final Set<Download> active = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger slotsTaken = new AtomicInteger();
+    private final AtomicInteger producersRunning = new AtomicInteger();
+
+    Service(Settings settings) {
+        this.settings = settings;
+        this.storage = new Storage(settings.storagePath());
+        ExecutorService virtual = virtualThreadExecutor();
+        this.virtualThreads = virtual != null;
+        this.producers = virtual != null ? virtual : Executors.newCachedThreadPool(daemon("zipstream-producer-"));
+        this.scheduler = new ScheduledThreadPoolExecutor(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("zipstream-writer-"));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Java 21+ gives a virtual thread per producer; this WAR is compiled for 17, so it asks by reflection. */
+    private static ExecutorService virtualThreadExecutor() {
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (NoSuchMethodException e) {
+            return null;
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            LOG.log(Level.WARNING, "virtual threads unavailable, using platform threads", e);
+            return null;
+        }
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        var counter = new AtomicInteger();
+        return r -> {
+            var t = new Thread(r, prefix + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Takes a download slot, or returns false when {@code MAX_DOWNLOADS} are in flight. */
+    boolean tryAcquireSlot() {
+        while (true) {
+            int taken = slotsTaken.get();
+            if (taken >= settings.maxDownloads()) {
+                return false;
+            }
+            if (slotsTaken.compareAndSet(taken, taken + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releaseSlot() {
+        slotsTaken.decrementAndGet();
+    }
+
+    void started(Download download) {
+        active.add(download);
+    }
+
+    void ended(Download download) {
+        active.remove(download);
+    }
+
+    /** Runs a producer, counted so that tests can see it end. */
+    void produce(Runnable producer, Download download) {
+        producersRunning.incrementAndGet();
+        try {
+            download.producerStarted(producers.submit(() -> {
+                try {
+                    producer.run();
+                } finally {
+                    producersRunning.decrementAndGet();
+                }
+            }));
+        } catch (RuntimeException e) {
+            producersRunning.decrementAndGet();
+            throw e;
+        }
+    }
+
+    Supplier<Map<String, Long>> stats() {
+        return () -> Map.of(
+                "downloads", (long) active.size(),
+                "slots", (long) slotsTaken.get(),
+                "producers", (long) producersRunning.get(),
+                "buffers", active.stream().mapToLong(Download::buffersAllocated).sum(),
+                "crcBytesRead", crcs.bytesRead());
+    }
+
+    /** Ends every download in flight, then the threads. Returns when they are gone (or after a bounded wait). */
+    void stop() {
+        for (var download : active) {
+            download.finish(Download.Outcome.SHUTDOWN, null);
+        }
+        producers.shutdownNow();
+        scheduler.shutdownNow();
+        try {
+            if (!producers.awaitTermination(10, TimeUnit.SECONDS)
+                    || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warning("some download threads did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
