@@ -140,6 +140,8 @@ public final class ArchiveServlet extends HttpServlet {
         if (service.settings.compression() == Settings.Compression.DEFLATE) {
             response.setHeader("Accept-Ranges", "none");
             if (head) {
+                // Committing now keeps the container from adding "Content-Length: 0", which GET does not have.
+                response.flushBuffer();
                 return false;
             }
             startDownload(request, listing, d -> ZipProducer.deflate(listing, d));

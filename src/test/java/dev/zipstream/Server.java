@@ -1,0 +1,204 @@
+package dev.zipstream;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The packaged WAR in a real container on a free port, configured the way an operator would: through the
+ * container's own override of the context parameters (Jetty's override descriptor, Tomcat's
+ * {@code <Parameter override="false">}).
+ */
+abstract class Server implements AutoCloseable {
+
+    enum Kind {
+        JETTY, TOMCAT;
+
+        Server start(Path scratch, Map<String, String> params) throws Exception {
+            return start(scratch, params, "");
+        }
+
+        Server start(Path scratch, Map<String, String> params, String contextPath) throws Exception {
+            var server = this == JETTY ? new OnJetty(scratch, params, contextPath)
+                    : new OnTomcat(scratch, params, contextPath);
+            try {
+                server.begin();
+            } catch (Exception | Error e) {
+                server.close();
+                throw e;
+            }
+            return server;
+        }
+    }
+
+    static Path war() {
+        String war = System.getProperty("zipstream.war", "target/zipstream.war");
+        Path p = Path.of(war).toAbsolutePath();
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException("no WAR at " + p + ": run mvn verify, which packages it first");
+        }
+        return p;
+    }
+
+    protected final Path scratch;
+    protected final Map<String, String> params;
+    protected final String contextPath;
+
+    Server(Path scratch, Map<String, String> params, String contextPath) {
+        this.scratch = scratch;
+        this.params = params;
+        this.contextPath = contextPath;
+    }
+
+    abstract void begin() throws Exception;
+
+    abstract int port();
+
+    /** The web application's context attribute, or null if it did not start. */
+    abstract Object attribute(String name);
+
+    /** Whether the web application is up (it is not when its settings were refused). */
+    abstract boolean available();
+
+    /** Stops the web application only (undeploy), leaving the server up. */
+    abstract void undeploy() throws Exception;
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + contextPath + path);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Long> stats() {
+        var supplier = (Supplier<Map<String, Long>>) attribute(Service.STATS_ATTRIBUTE);
+        return supplier == null ? Map.of() : supplier.get();
+    }
+
+    static final class OnJetty extends Server {
+        private final org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+        private WebAppContext webapp;
+
+        OnJetty(Path scratch, Map<String, String> params, String contextPath) {
+            super(scratch, params, contextPath);
+        }
+
+        @Override
+        void begin() throws Exception {
+            var connector = new ServerConnector(server);
+            connector.setPort(0);
+            connector.setHost("127.0.0.1");
+            server.addConnector(connector);
+            webapp = new WebAppContext();
+            webapp.setContextPath(contextPath.isEmpty() ? "/" : contextPath);
+            webapp.setWar(war().toString());
+            webapp.setOverrideDescriptor(overrideDescriptor().toString());
+            webapp.setTempDirectory(Files.createTempDirectory(scratch, "jetty-work").toFile());
+            webapp.setThrowUnavailableOnStartupException(false);
+            server.setHandler(webapp);
+            server.start();
+        }
+
+        private Path overrideDescriptor() throws IOException {
+            var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    + "<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
+            for (var e : params.entrySet()) {
+                xml.append("  <context-param><param-name>").append(Pages.escape(e.getKey()))
+                        .append("</param-name><param-value>").append(Pages.escape(e.getValue()))
+                        .append("</param-value></context-param>\n");
+            }
+            xml.append("</web-app>\n");
+            Path file = Files.createTempFile(scratch, "override", ".xml");
+            Files.writeString(file, xml, StandardCharsets.UTF_8);
+            return file;
+        }
+
+        @Override
+        int port() {
+            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        }
+
+        @Override
+        Object attribute(String name) {
+            return webapp.getServletContext().getAttribute(name);
+        }
+
+        @Override
+        boolean available() {
+            return webapp.isAvailable() && webapp.getUnavailableException() == null;
+        }
+
+        @Override
+        void undeploy() throws Exception {
+            webapp.stop();
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.stop();
+        }
+    }
+
+    static final class OnTomcat extends Server {
+        private final Tomcat tomcat = new Tomcat();
+        private Context context;
+
+        OnTomcat(Path scratch, Map<String, String> params, String contextPath) {
+            super(scratch, params, contextPath);
+        }
+
+        @Override
+        void begin() throws Exception {
+            tomcat.setBaseDir(Files.createTempDirectory(scratch, "tomcat").toString());
+            tomcat.setHostname("127.0.0.1");
+            tomcat.setPort(0);
+            var connector = tomcat.getConnector();
+            connector.setProperty("address", "127.0.0.1");
+            connector.setAsyncTimeout(Long.getLong("org.eclipse.jetty.ee10.servlet.ServletChannelState.DEFAULT_TIMEOUT",
+                    30_000));
+            context = tomcat.addWebapp(contextPath, war().toString());
+            for (var e : params.entrySet()) {
+                var p = new ApplicationParameter();
+                p.setName(e.getKey());
+                p.setValue(e.getValue());
+                p.setOverride(false);
+                context.addApplicationParameter(p);
+            }
+            tomcat.start();
+        }
+
+        @Override
+        int port() {
+            return tomcat.getConnector().getLocalPort();
+        }
+
+        @Override
+        Object attribute(String name) {
+            return context.getServletContext().getAttribute(name);
+        }
+
+        @Override
+        boolean available() {
+            return context.getState() == LifecycleState.STARTED;
+        }
+
+        @Override
+        void undeploy() throws Exception {
+            context.stop();
+        }
+
+        @Override
+        public void close() throws Exception {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+}
