@@ -48,7 +48,8 @@ record ByteRange(long start, long end) {
                 return new ByteRange(Math.max(0, length - suffix), length);
             }
             long start = Long.parseLong(first);
-            long end = last.isEmpty() ? length : Math.min(length, Long.parseLong(last) + 1);
+            // Clip before adding one: a last position of Long.MAX_VALUE must not overflow.
+            long end = last.isEmpty() ? length : Math.min(length - 1, Long.parseLong(last)) + 1;
             if (!last.isEmpty() && Long.parseLong(last) < start) {
                 return null; // syntactically invalid: ignore the header
             }
