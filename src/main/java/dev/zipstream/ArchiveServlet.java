@@ -144,7 +144,7 @@ public final class ArchiveServlet extends HttpServlet {
                 response.flushBuffer();
                 return false;
             }
-            startDownload(request, listing, d -> ZipProducer.deflate(listing, d));
+            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, d));
             return true;
         }
 
@@ -182,7 +182,7 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var content = StoredZip.files(service.crcs);
         var r = range;
-        startDownload(request, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
+        startDownload(request, response, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
         return true;
     }
 
@@ -190,7 +190,12 @@ public final class ArchiveServlet extends HttpServlet {
         void run(ChunkOutputStream out) throws IOException;
     }
 
-    private void startDownload(HttpServletRequest request, Listing listing, Work work) throws IOException {
+    private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing, Work work)
+            throws IOException {
+        // Jetty copies writes no larger than its buffer into an aggregate and sends them only when that fills:
+        // small chunks would leave in bursts, defeating the throttle. With a tiny buffer every chunk goes out as
+        // written. (Tomcat only ever grows its buffer and sends each non-blocking write as it comes.)
+        response.setBufferSize(1);
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = new Download(service, async, listing.hash());
