@@ -205,12 +205,27 @@ final class Download implements WriteListener, AsyncListener {
         }
     }
 
+    /** Ends the response without an error of our own: the container may already have ended it. */
+    private void completeQuietly() {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // already ended
+        }
+    }
+
     private void abort(Throwable cause) {
         if (response.isCommitted()) {
             // The Servlet API has no abort: an exception out of a dispatched request with a committed response
             // makes both Jetty and Tomcat close the connection without ending the body.
             async.getRequest().setAttribute(ABORT_ATTRIBUTE, cause == null ? "shutdown" : cause.toString());
-            async.dispatch();
+            try {
+                async.dispatch();
+            } catch (RuntimeException e) {
+                // A stopping context refuses dispatches (Tomcat throws UnsupportedOperationException). Completing
+                // short of the promised Content-Length still makes the container drop the connection.
+                completeQuietly();
+            }
         } else {
             response.reset();
             response.setStatus(cause == null ? HttpServletResponse.SC_SERVICE_UNAVAILABLE

@@ -132,7 +132,11 @@ final class Service {
     /** Ends every download in flight, then the threads. Returns when they are gone (or after a bounded wait). */
     void stop() {
         for (var download : active) {
-            download.finish(Download.Outcome.SHUTDOWN, null);
+            try {
+                download.finish(Download.Outcome.SHUTDOWN, null);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "ending a download at shutdown failed", e); // the threads must stop anyway
+            }
         }
         producers.shutdownNow();
         scheduler.shutdownNow();

@@ -37,9 +37,9 @@ final class Eventually {
     }
 
     /** Live platform threads whose name the service gave them. */
-    static long serviceThreads() {
+    static java.util.List<String> serviceThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("zipstream-") && t.isAlive()).count();
+                .filter(t -> t.getName().startsWith("zipstream-") && t.isAlive()).map(Thread::getName).toList();
     }
 
     static Duration seconds(double s) {

@@ -32,8 +32,14 @@ final class Http implements AutoCloseable {
     }
 
     private final HttpClient client = new HttpClient();
+    private final java.time.Duration idleTimeout;
 
     Http() throws Exception {
+        this(java.time.Duration.ofSeconds(60));
+    }
+
+    Http(java.time.Duration idleTimeout) throws Exception {
+        this.idleTimeout = idleTimeout;
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(512);
         client.start();
@@ -41,7 +47,7 @@ final class Http implements AutoCloseable {
 
     Request request(String method, URI uri, String... headers) {
         var request = client.newRequest(uri).method(method).timeout(10, TimeUnit.MINUTES)
-                .idleTimeout(60, TimeUnit.SECONDS);
+                .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         for (int i = 0; i + 1 < headers.length; i += 2) {
             String name = headers[i];
             String value = headers[i + 1];

@@ -13,6 +13,7 @@ import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
 /**
  * The packaged WAR in a real container on a free port, configured the way an operator would: through the
@@ -73,6 +74,9 @@ abstract class Server implements AutoCloseable {
     /** Stops the web application only (undeploy), leaving the server up. */
     abstract void undeploy() throws Exception;
 
+    /** Starts the undeployed web application again. */
+    abstract void redeploy() throws Exception;
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port() + contextPath + path);
     }
@@ -85,6 +89,7 @@ abstract class Server implements AutoCloseable {
 
     static final class OnJetty extends Server {
         private final org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+        private final ContextHandlerCollection contexts = new ContextHandlerCollection(true);
         private WebAppContext webapp;
 
         OnJetty(Path scratch, Map<String, String> params, String contextPath) {
@@ -97,14 +102,20 @@ abstract class Server implements AutoCloseable {
             connector.setPort(0);
             connector.setHost("127.0.0.1");
             server.addConnector(connector);
-            webapp = new WebAppContext();
-            webapp.setContextPath(contextPath.isEmpty() ? "/" : contextPath);
-            webapp.setWar(war().toString());
-            webapp.setOverrideDescriptor(overrideDescriptor().toString());
-            webapp.setTempDirectory(Files.createTempDirectory(scratch, "jetty-work").toFile());
-            webapp.setThrowUnavailableOnStartupException(false);
-            server.setHandler(webapp);
+            webapp = newWebApp();
+            contexts.addHandler(webapp);
+            server.setHandler(contexts);
             server.start();
+        }
+
+        private WebAppContext newWebApp() throws IOException {
+            var context = new WebAppContext();
+            context.setContextPath(contextPath.isEmpty() ? "/" : contextPath);
+            context.setWar(war().toString());
+            context.setOverrideDescriptor(overrideDescriptor().toString());
+            context.setTempDirectory(Files.createTempDirectory(scratch, "jetty-work").toFile());
+            context.setThrowUnavailableOnStartupException(false);
+            return context;
         }
 
         private Path overrideDescriptor() throws IOException {
@@ -141,9 +152,22 @@ abstract class Server implements AutoCloseable {
             webapp.stop();
         }
 
+        /** A new context for the same WAR, as Jetty's deployer makes on a redeploy. */
+        @Override
+        void redeploy() throws Exception {
+            contexts.removeHandler(webapp);
+            webapp = newWebApp();
+            contexts.addHandler(webapp);
+            webapp.start();
+        }
+
         @Override
         public void close() throws Exception {
-            server.stop();
+            try {
+                webapp.stop(); // a context added to the running server is not stopped with it
+            } finally {
+                server.stop();
+            }
         }
     }
 
@@ -157,7 +181,10 @@ abstract class Server implements AutoCloseable {
 
         @Override
         void begin() throws Exception {
-            tomcat.setBaseDir(Files.createTempDirectory(scratch, "tomcat").toString());
+            Path base = Files.createTempDirectory(scratch, "tomcat");
+            Files.createDirectories(base.resolve("webapps"));
+            tomcat.setBaseDir(base.toString());
+            tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP servlet (not on the classpath), no default servlet
             tomcat.setHostname("127.0.0.1");
             tomcat.setPort(0);
             var connector = tomcat.getConnector();
@@ -193,6 +220,11 @@ abstract class Server implements AutoCloseable {
         @Override
         void undeploy() throws Exception {
             context.stop();
+        }
+
+        @Override
+        void redeploy() throws Exception {
+            context.start();
         }
 
         @Override
