@@ -35,6 +35,9 @@ public final class ArchiveServlet extends HttpServlet {
         }
     }
 
+    /** Chunks up to this size would be aggregated by Jetty's default configuration. */
+    private static final int SMALL_CHUNK = 8 * 1024;
+
     private transient Service service;
 
     @Override
@@ -192,10 +195,15 @@ public final class ArchiveServlet extends HttpServlet {
 
     private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing, Work work)
             throws IOException {
-        // Jetty copies writes no larger than its buffer into an aggregate and sends them only when that fills:
-        // small chunks would leave in bursts, defeating the throttle. With a tiny buffer every chunk goes out as
-        // written. (Tomcat only ever grows its buffer and sends each non-blocking write as it comes.)
-        response.setBufferSize(1);
+        // Jetty copies a write no larger than its aggregation size (8 KiB by default; setBufferSize sets both)
+        // into a buffer it sends only when full: small chunks would leave in 32 KiB bursts, defeating the
+        // throttle. A buffer just under the chunk size makes every full chunk go out as written; it also makes
+        // Jetty send it in two slices, which only matters at sizes where the throttle dominates anyway.
+        // Never smaller: Jetty slices every write into buffer-sized writes. Tomcat only ever grows its buffer.
+        int chunkSize = service.settings.chunkSize();
+        if (chunkSize <= SMALL_CHUNK) {
+            response.setBufferSize(chunkSize - 1);
+        }
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = new Download(service, async, listing.hash());

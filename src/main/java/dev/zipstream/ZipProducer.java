@@ -39,8 +39,12 @@ final class ZipProducer {
             zip.setEncoding("UTF-8");
             zip.setUseLanguageEncodingFlag(true);
             zip.setLevel(6);
+            // AsNeeded gives each entry over 4 GiB its Zip64 fields, decided from the size set below. An entry
+            // just under the limit may still deflate to over it, which AsNeeded cannot recover from; only then is
+            // Zip64 forced everywhere (Always), at the cost of Java's ZipInputStream, which misreads the 8-byte
+            // data descriptors of the small entries in such an archive (ZipFile, unzip and 7-Zip read it).
             boolean nearLimit = listing.entries().stream()
-                    .anyMatch(e -> e.size() >= 0xFFFFFFFFL - DEFLATE_ZIP64_MARGIN);
+                    .anyMatch(e -> e.size() < 0xFFFFFFFFL && e.size() >= 0xFFFFFFFFL - DEFLATE_ZIP64_MARGIN);
             zip.setUseZip64(nearLimit ? Zip64Mode.Always : Zip64Mode.AsNeeded);
             for (var entry : listing.entries()) {
                 var archiveEntry = new ZipArchiveEntry(entry.name());
