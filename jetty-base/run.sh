@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Starts zipstream on a standalone Jetty 12.1 distribution, with this folder as jetty.base. Runs in the
+# foreground (exec: signals reach the JVM, which stops downloads and Jetty cleanly on SIGTERM/SIGINT).
+#
+#   mvn -Pjetty-home package -DskipTests      # target/zipstream.war and target/jetty-home-12.1.12/
+#   STORAGE_PATH=/srv/archives PORT=8080 jetty-base/run.sh
+#
+# Read here:
+#   JETTY_HOME       the jetty-home distribution (default: <project>/target/jetty-home-12.1.12)
+#   ZIPSTREAM_WAR    the WAR to deploy at "/" (default: <project>/target/zipstream.war)
+#   PORT             listening port (default 8080)
+#   HOST             listening address (default: every interface)
+#   REQUEST_LOG_DIR  folder for Jetty's yyyy_mm_dd.request.log (default: logs/ in this folder)
+#   JAVA             the java command (default: $JAVA_HOME/bin/java, else java on the PATH)
+#   JAVA_OPTIONS     extra JVM options, split on spaces (e.g. "-Xmx256m")
+# Read by the service itself (see web.xml for defaults): STORAGE_PATH, CHUNK_SIZE, DELAY, DEBUG, LOG_FILE,
+# COMPRESSION, MAX_DOWNLOADS.
+# Extra arguments go to start.jar, e.g. --list-config, --module=forwarded, jetty.http.idleTimeout=60000.
+set -euo pipefail
+
+base=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+project=$(dirname "$base")
+
+JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
+ZIPSTREAM_WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
+PORT=${PORT:-8080}
+HOST=${HOST:-}
+REQUEST_LOG_DIR=${REQUEST_LOG_DIR:-$base/logs}
+if [[ -z ${JAVA:-} ]]; then
+  if [[ -n ${JAVA_HOME:-} ]]; then JAVA=$JAVA_HOME/bin/java; else JAVA=java; fi
+fi
+
+fail() { echo "run.sh: $*" >&2; exit 2; }
+
+[[ -f $JETTY_HOME/start.jar ]] \
+  || fail "no start.jar in JETTY_HOME=$JETTY_HOME (run 'mvn -Pjetty-home package' or set JETTY_HOME)"
+[[ -r $ZIPSTREAM_WAR ]] || fail "cannot read ZIPSTREAM_WAR=$ZIPSTREAM_WAR (run 'mvn package' or set ZIPSTREAM_WAR)"
+[[ $PORT =~ ^[0-9]{1,5}$ ]] && (( 10#$PORT <= 65535 )) || fail "PORT=$PORT is not a port number"
+mkdir -p "$REQUEST_LOG_DIR" || fail "cannot create REQUEST_LOG_DIR=$REQUEST_LOG_DIR"
+
+# webapps/zipstream.xml reads the WAR's path from the environment, so it must not depend on the working folder.
+ZIPSTREAM_WAR=$(cd "$(dirname "$ZIPSTREAM_WAR")" && pwd -P)/$(basename "$ZIPSTREAM_WAR")
+export ZIPSTREAM_WAR
+
+# Java decodes file names with the process locale: without a UTF-8 one every non-ASCII name becomes '?'.
+export LANG=C.UTF-8
+if [[ -n ${LC_ALL:-} ]]; then export LC_ALL=C.UTF-8; fi
+if [[ -n ${LC_CTYPE:-} ]]; then export LC_CTYPE=C.UTF-8; fi
+
+args=(-jar "$JETTY_HOME/start.jar"
+      "jetty.home=$JETTY_HOME" "jetty.base=$base"
+      "jetty.http.port=$PORT" "jetty.requestlog.dir=$REQUEST_LOG_DIR")
+if [[ -n $HOST ]]; then args+=("jetty.http.host=$HOST"); fi
+
+# Without LOG_FILE the service logs through java.util.logging to stderr: one line per record, like Jetty's own.
+jul_format='-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL:%4$s :%3$s: %5$s%6$s%n'
+
+# JAVA_OPTIONS is split on spaces on purpose, and comes last so it can override the format.
+# shellcheck disable=SC2086
+exec "$JAVA" "$jul_format" ${JAVA_OPTIONS:-} "${args[@]}" "$@"
