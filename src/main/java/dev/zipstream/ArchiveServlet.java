@@ -15,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.logging.Level;
 
 /**
  * {@code GET /archive/<hash>/}: the ZIP of {@code STORAGE_PATH/<hash>/}, streamed in throttled chunks.
@@ -93,7 +92,7 @@ public final class ArchiveServlet extends HttpServlet {
             response.setHeader("Retry-After", "60");
             Pages.page(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Unavailable",
                     "The archives cannot be reached right now. Please try again later.", head);
-            Service.LOG.warning("storage is not available: " + service.storage.root());
+            service.log.warning("storage is not available: " + service.storage.root());
             return;
         }
         // A slot is taken before any file is touched, so an overloaded instance refuses cheaply.
@@ -116,7 +115,7 @@ public final class ArchiveServlet extends HttpServlet {
                 listing = service.storage.list(hash, folder.get());
             } catch (IOException e) {
                 // Deleted while we looked, or unreadable: to the client it is simply not there.
-                Service.LOG.log(Level.WARNING, "cannot list " + hash + ": " + e);
+                service.log.warning("cannot list " + hash + ": " + e);
                 Pages.notFound(response, head);
                 return;
             }

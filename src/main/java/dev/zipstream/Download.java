@@ -114,7 +114,7 @@ final class Download implements WriteListener, AsyncListener {
             inFlight = chunk;
             sent += chunk.length();
             if (service.settings.debug()) {
-                Service.LOG.info(() -> hash + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
+                service.log.info(hash + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
             }
             if (delayNanos > 0) {
                 schedule(queue.isDrained() ? 0 : delayNanos); // the timer now owns the next call
@@ -239,6 +239,6 @@ final class Download implements WriteListener, AsyncListener {
         long millis = (System.nanoTime() - startNanos) / 1_000_000;
         String line = String.format(Locale.ROOT, "download %s: %d bytes in %.3f s, %s%s", hash, sent, millis / 1000.0,
                 outcome.label(), cause == null || outcome == Outcome.CLIENT_GONE ? "" : ": " + cause);
-        Service.LOG.log(outcome == Outcome.ERROR ? Level.WARNING : Level.INFO, line);
+        service.log.write(outcome == Outcome.ERROR ? Level.WARNING : Level.INFO, line);
     }
 }

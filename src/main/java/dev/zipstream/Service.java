@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * What the running web application shares between downloads: settings, storage, the CRC cache, the producer
@@ -29,12 +28,12 @@ final class Service {
      */
     static final String STATS_ATTRIBUTE = "dev.zipstream.stats";
 
-    static final Logger LOG = Logger.getLogger("dev.zipstream");
 
     /** Chunk buffers per download: one being written, one ready, one being filled. */
     static final int BUFFERS_PER_DOWNLOAD = 3;
 
     final Settings settings;
+    final Log log;
     final Storage storage;
     final CrcCache crcs = new CrcCache(200_000);
     final ZoneId zone = ZoneId.systemDefault();
@@ -46,8 +45,9 @@ final class Service {
     private final AtomicInteger slotsTaken = new AtomicInteger();
     private final AtomicInteger producersRunning = new AtomicInteger();
 
-    Service(Settings settings) {
+    Service(Settings settings, Log log) {
         this.settings = settings;
+        this.log = log;
         this.storage = new Storage(settings.storagePath());
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
@@ -64,7 +64,7 @@ final class Service {
         } catch (NoSuchMethodException e) {
             return null;
         } catch (IllegalAccessException | InvocationTargetException e) {
-            LOG.log(Level.WARNING, "virtual threads unavailable, using platform threads", e);
+            Log.JUL.log(Level.WARNING, "virtual threads unavailable, using platform threads", e);
             return null;
         }
     }
@@ -135,7 +135,7 @@ final class Service {
             try {
                 download.finish(Download.Outcome.SHUTDOWN, null);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ending a download at shutdown failed", e); // the threads must stop anyway
+                log.warning("ending a download at shutdown failed: " + e); // the threads must stop anyway
             }
         }
         producers.shutdownNow();
@@ -143,7 +143,7 @@ final class Service {
         try {
             if (!producers.awaitTermination(10, TimeUnit.SECONDS)
                     || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warning("some download threads did not stop within 10 s");
+                log.warning("some download threads did not stop within 10 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
