@@ -1,5 +1,7 @@
 package dev.zipstream;
 
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,6 +26,10 @@ public final class RootServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getDispatcherType() == DispatcherType.ERROR) {
+            errorPage(request, response);
+            return;
+        }
         String method = request.getMethod();
         boolean head = method.equals("HEAD");
         if (!head && !method.equals("GET")) {
@@ -42,6 +48,23 @@ public final class RootServlet extends HttpServlet {
             return;
         }
         index(request, response, head);
+    }
+
+    /**
+     * The page for any error the container raises in this application (web.xml's error-page): a status and a
+     * sentence, never the exception, a path or the server's version.
+     */
+    private static void errorPage(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        int status = code instanceof Integer i ? i : HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
+        boolean head = "HEAD".equals(request.getMethod());
+        if (status == HttpServletResponse.SC_NOT_FOUND) {
+            Pages.notFound(response, head);
+        } else if (status >= 500) {
+            Pages.page(response, status, "Server error", "Something went wrong. Please try again later.", head);
+        } else {
+            Pages.page(response, status, "Bad request", "This address cannot be served.", head);
+        }
     }
 
     private void index(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {

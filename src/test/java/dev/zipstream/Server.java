@@ -10,8 +10,11 @@ import java.util.function.Supplier;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
@@ -30,8 +33,15 @@ abstract class Server implements AutoCloseable {
         }
 
         Server start(Path scratch, Map<String, String> params, String contextPath) throws Exception {
+            return start(scratch, params, contextPath, java.time.Duration.ofSeconds(30));
+        }
+
+        /** @param idleTimeout the connector's idle (Jetty) or connection (Tomcat) timeout: the stall guard */
+        Server start(Path scratch, Map<String, String> params, String contextPath, java.time.Duration idleTimeout)
+                throws Exception {
             var server = this == JETTY ? new OnJetty(scratch, params, contextPath)
                     : new OnTomcat(scratch, params, contextPath);
+            server.idleTimeout = idleTimeout;
             try {
                 server.begin();
             } catch (Exception | Error e) {
@@ -54,6 +64,7 @@ abstract class Server implements AutoCloseable {
     protected final Path scratch;
     protected final Map<String, String> params;
     protected final String contextPath;
+    protected java.time.Duration idleTimeout;
 
     Server(Path scratch, Map<String, String> params, String contextPath) {
         this.scratch = scratch;
@@ -98,9 +109,13 @@ abstract class Server implements AutoCloseable {
 
         @Override
         void begin() throws Exception {
-            var connector = new ServerConnector(server);
+            // As jetty-base configures it: no version in the Server header or on Jetty's own error pages.
+            var config = new HttpConfiguration();
+            config.setSendServerVersion(false);
+            var connector = new ServerConnector(server, new HttpConnectionFactory(config));
             connector.setPort(0);
             connector.setHost("127.0.0.1");
+            connector.setIdleTimeout(idleTimeout.toMillis());
             server.addConnector(connector);
             webapp = newWebApp();
             contexts.addHandler(webapp);
@@ -189,8 +204,14 @@ abstract class Server implements AutoCloseable {
             tomcat.setPort(0);
             var connector = tomcat.getConnector();
             connector.setProperty("address", "127.0.0.1");
+            connector.setProperty("connectionTimeout", String.valueOf(idleTimeout.toMillis()));
             connector.setAsyncTimeout(Long.getLong("org.eclipse.jetty.ee10.servlet.ServletChannelState.DEFAULT_TIMEOUT",
                     30_000));
+            // As README.md tells Tomcat operators: Tomcat's own error pages without report or version.
+            var errorReport = new ErrorReportValve();
+            errorReport.setShowReport(false);
+            errorReport.setShowServerInfo(false);
+            tomcat.getHost().getPipeline().addValve(errorReport);
             context = tomcat.addWebapp(contextPath, war().toString());
             for (var e : params.entrySet()) {
                 var p = new ApplicationParameter();

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -92,23 +93,50 @@ class ThrottledDownloadIT {
                 "files under the storage closed");
     }
 
-    @Test
-    void fileGrownWhileStreamingCutsTheConnection() throws Exception {
-        Path folder = storage.resolve("growing");
+    /** What can happen to a file between the listing and the moment the producer reaches it. */
+    enum Mutation {
+        GROWN, TRUNCATED, DELETED, REPLACED_BY_FOLDER, TOUCHED;
+
+        void apply(Path file) throws IOException {
+            switch (this) {
+                case GROWN -> Files.write(file, new byte[100], StandardOpenOption.APPEND);
+                case TRUNCATED -> {
+                    var time = Files.getLastModifiedTime(file);
+                    try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        channel.truncate(10);
+                    }
+                    Files.setLastModifiedTime(file, time); // only the size gives it away
+                }
+                case DELETED -> Files.delete(file);
+                case REPLACED_BY_FOLDER -> {
+                    Files.delete(file);
+                    Files.createDirectory(file);
+                }
+                case TOUCHED -> Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(0));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mutation.class)
+    void fileChangedWhileStreamingCutsTheConnection(Mutation mutation) throws Exception {
+        Path folder = storage.resolve("changing-" + mutation);
         var rnd = new Random(9);
         Trees.file(folder, "1-first.bin", Trees.bytes(rnd, 30_000));
         Trees.file(folder, "2-second.bin", Trees.bytes(rnd, 1_000));
-        try (var stream = http.stream("GET", server.uri("/archive/growing/"))) {
+        try (var stream = http.stream("GET", server.uri("/archive/changing-" + mutation + "/"))) {
             assertEquals(200, stream.status());
             long promised = Long.parseLong(stream.headers().get("Content-Length"));
             assertEquals(CHUNK, stream.body().readNBytes(CHUNK).length);
             // The producer is at most a few chunks into the first file; the second one changes now.
-            Files.write(folder.resolve("2-second.bin"), new byte[100], StandardOpenOption.APPEND);
+            mutation.apply(folder.resolve("2-second.bin"));
             IOException e = assertThrows(IOException.class, () -> stream.body().readAllBytes(),
                     "the client sees a broken download, not a clean end (promised " + promised + " bytes)");
             assertTrue(e.getMessage() == null || !e.getMessage().contains("dev.zipstream"));
         }
         Eventually.within(Eventually.seconds(2), server::stats, s -> s.get("producers") == 0 && s.get("slots") == 0,
                 "download released");
+        assertEquals(200, http.get(server.uri("/archive/small/"), "Range", "bytes=0-9").status() / 100 * 100,
+                "the service stays healthy");
     }
 }
