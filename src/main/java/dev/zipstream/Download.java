@@ -198,40 +198,44 @@ final class Download implements WriteListener, AsyncListener {
         try {
             switch (outcome) {
                 case COMPLETE, CLIENT_GONE -> async.complete();
-                case ERROR, SHUTDOWN -> abort(cause);
+                case ERROR, SHUTDOWN -> abort(outcome, cause);
             }
         } catch (IllegalStateException e) {
             // The container already ended the request (it does after a client error): nothing left to do.
         }
     }
 
-    /** Ends the response without an error of our own: the container may already have ended it. */
-    private void completeQuietly() {
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // already ended
-        }
-    }
 
-    private void abort(Throwable cause) {
-        if (response.isCommitted()) {
-            // The Servlet API has no abort: an exception out of a dispatched request with a committed response
-            // makes both Jetty and Tomcat close the connection without ending the body.
-            async.getRequest().setAttribute(ABORT_ATTRIBUTE, cause == null ? "shutdown" : cause.toString());
-            try {
-                async.dispatch();
-            } catch (RuntimeException e) {
-                // A stopping context refuses dispatches (Tomcat throws UnsupportedOperationException). Completing
-                // short of the promised Content-Length still makes the container drop the connection.
-                completeQuietly();
-            }
-        } else {
+    private void abort(Outcome outcome, Throwable cause) {
+        if (!response.isCommitted()) {
             response.reset();
-            response.setStatus(cause == null ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+            response.setStatus(outcome == Outcome.SHUTDOWN ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
                     : HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
             response.setContentLength(0);
             async.complete();
+            return;
+        }
+        // The Servlet API has no abort. Jetty closes the connection when a dispatched request whose response is
+        // committed throws; it also does so on its own when it stops. Tomcat refuses a dispatch into a context that
+        // is stopping (logging an error), which is where a failing download may find itself, but it closes the
+        // connection of a committed response whose async timeout expires: that is its cut.
+        if (!service.dispatchesWhileStopping) {
+            try {
+                async.setTimeout(1);
+            } catch (IllegalStateException e) {
+                service.log.warning("download " + hash + ": left to the idle timeout to cut (" + e + ")");
+            }
+            return;
+        }
+        if (outcome == Outcome.SHUTDOWN) {
+            async.setTimeout(1); // in case the dispatch below is refused
+        }
+        async.getRequest().setAttribute(ABORT_ATTRIBUTE, cause == null ? "shutdown" : cause.toString());
+        try {
+            async.dispatch();
+        } catch (RuntimeException e) {
+            // Refused: completing would end a chunked body cleanly, so leave the cut to the container's timeouts.
+            service.log.warning("download " + hash + ": could not cut the connection at once (" + e + ")");
         }
     }
 

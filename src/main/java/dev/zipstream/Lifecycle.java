@@ -26,7 +26,7 @@ public final class Lifecycle implements ServletContextListener {
             log.warning("file names are decoded as " + jnu + ", not UTF-8: names with accents or other "
                     + "non-ASCII characters will break. Start the JVM with LANG=C.UTF-8 (or another UTF-8 locale).");
         }
-        var service = new Service(settings, log);
+        var service = new Service(settings, log, context.getServerInfo());
         context.setAttribute(Service.ATTRIBUTE, service);
         context.setAttribute(Service.STATS_ATTRIBUTE, service.stats());
         log.info("zipstream started: " + settings.describe() + ", producers on "

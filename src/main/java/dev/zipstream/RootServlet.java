@@ -26,7 +26,9 @@ public final class RootServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (request.getDispatcherType() == DispatcherType.ERROR) {
+        // Tomcat includes the error page (rather than forwarding to it) when the response is committed already.
+        if (request.getDispatcherType() == DispatcherType.ERROR
+                || request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) != null) {
             errorPage(request, response);
             return;
         }
@@ -55,6 +57,9 @@ public final class RootServlet extends HttpServlet {
      * sentence, never the exception, a path or the server's version.
      */
     private static void errorPage(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            return; // a download cut short: the container closes the connection, nothing more can be said
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer i ? i : HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
         boolean head = "HEAD".equals(request.getMethod());
@@ -71,21 +76,22 @@ public final class RootServlet extends HttpServlet {
         var html = new StringBuilder("""
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-                <title>zipstream: archives</title>
+                <title>zipstream: archives</title><link rel="icon" href="data:,">
                 <style>
                 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding:0 1rem;color:#222}
                 .warn{background:#fff3cd;border:1px solid #e0c060;padding:.6rem 1rem;border-radius:6px}
                 table{border-collapse:collapse;width:100%;margin-top:1rem}
                 th,td{padding:.45rem .6rem;border-bottom:1px solid #ddd;text-align:left}
-                td.n{text-align:right;font-variant-numeric:tabular-nums}
-                code{font-size:.95em}
+                th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
+                code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.95em}
+                .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
                 </style></head><body>
                 <h1>Archives</h1>
                 <p class="warn"><strong>Development mode.</strong> This index is shown because DEBUG is on.
                 It lists every archive folder: turn DEBUG off on a public server.</p>
                 """);
         var hashes = service.storage.hashes();
-        html.append("<table><thead><tr><th>Folder</th><th>Files</th><th>Size</th><th></th></tr></thead><tbody>\n");
+        html.append("<table><thead><tr><th>Folder</th><th class=\"n\">Files</th><th class=\"n\">Size</th><th><span class=\"sr\">Download</span></th></tr></thead><tbody>\n");
         try {
             for (String hash : hashes) {
                 var folder = service.storage.resolve(hash);
@@ -98,7 +104,8 @@ public final class RootServlet extends HttpServlet {
                 html.append("<tr><td><code>").append(Pages.escape(hash)).append("</code></td><td class=\"n\">")
                         .append(listing.fileCount()).append("</td><td class=\"n\">")
                         .append(humanSize(listing.totalSize())).append("</td><td><a href=\"")
-                        .append(Pages.escape(href)).append("\" download>Download ZIP</a></td></tr>\n");
+                        .append(Pages.escape(href)).append("\" download aria-label=\"Download ")
+                        .append(Pages.escape(hash)).append(" as ZIP\">Download ZIP</a></td></tr>\n");
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();

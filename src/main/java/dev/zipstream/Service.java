@@ -40,14 +40,17 @@ final class Service {
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
+    /** Whether the container dispatches into a context that is stopping (Jetty does; Tomcat refuses). */
+    final boolean dispatchesWhileStopping;
 
     private final Set<Download> active = ConcurrentHashMap.newKeySet();
     private final AtomicInteger slotsTaken = new AtomicInteger();
     private final AtomicInteger producersRunning = new AtomicInteger();
 
-    Service(Settings settings, Log log) {
+    Service(Settings settings, Log log, String serverInfo) {
         this.settings = settings;
         this.log = log;
+        this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
         this.storage = new Storage(settings.storagePath());
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
