@@ -8,7 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -54,7 +56,9 @@ final class Service {
         this.storage = new Storage(settings.storagePath());
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
-        this.producers = virtual != null ? virtual : Executors.newCachedThreadPool(daemon("zipstream-producer-"));
+        // Platform producers idle out after 10 s (a cached pool keeps them a minute): threads follow the load.
+        this.producers = virtual != null ? virtual : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), daemon("zipstream-producer-"));
         this.scheduler = new ScheduledThreadPoolExecutor(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("zipstream-writer-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
