@@ -236,7 +236,11 @@ class ArchiveHttpIT {
         assertTrue(page.contains("Development mode"), "says it is for development");
         var links = Pattern.compile("href=\"([^\"]+)\"").matcher(page).results().map(m -> m.group(1)).toList();
         assertTrue(links.contains("/ctx/archive/" + PHOTOS + "/"), links.toString());
-        var download = http.get(store.uri(links.get(0).substring("/ctx".length())));
+        var archiveLinks = links.stream().filter(l -> l.startsWith("/ctx/archive/")).toList();
+        for (String hash : List.of(PHOTOS, AWKWARD, OTHER)) {
+            assertTrue(archiveLinks.contains("/ctx/archive/" + hash + "/"), hash + " in " + archiveLinks);
+        }
+        var download = http.get(store.uri(archiveLinks.get(0).substring("/ctx".length())));
         assertEquals(200, download.status());
         assertTrue(page.contains("KiB"), "human sizes");
     }
