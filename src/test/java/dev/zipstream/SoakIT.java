@@ -107,6 +107,7 @@ class SoakIT {
                 f.get();
             }
             pool.shutdown();
+            http.close(); // its pooled connections are descriptors too
 
             Eventually.within(Duration.ofSeconds(10), server::stats, s -> s.get("downloads") == 0
                     && s.get("producers") == 0 && s.get("slots") == 0 && s.get("buffers") == 0, "all released");
@@ -114,7 +115,7 @@ class SoakIT {
                     "no file open in the storage");
             Eventually.within(Duration.ofSeconds(20), Eventually::serviceThreads, threadsBefore::containsAll,
                     "service threads back to " + threadsBefore);
-            Eventually.within(Duration.ofSeconds(70), SoakIT::openFiles, n -> n <= fdsBefore + 5,
+            Eventually.within(Duration.ofSeconds(30), SoakIT::openFiles, n -> n <= fdsBefore + 5,
                     "file descriptors back to " + fdsBefore);
             long heapAfter = heapAfterGc();
             System.out.printf("soak: %d s, %d clients: %d complete, %d aborted, %d ranges, %d corrupt; "
