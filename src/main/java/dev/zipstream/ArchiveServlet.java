@@ -179,9 +179,6 @@ public final class ArchiveServlet extends HttpServlet {
         if (head) {
             return false;
         }
-        if (range.length() == 0) {
-            return false; // only an empty range of an empty archive: nothing to produce
-        }
         var content = StoredZip.files(service.crcs);
         var r = range;
         startDownload(request, response, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
