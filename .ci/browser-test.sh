@@ -14,70 +14,22 @@
 # Installs chromium and chromium-driver with apt-get when missing (about 290 MB; needs root then).
 set -euo pipefail
 
-started=$(date +%s.%N)
-project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$project"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init browser-test # BROWSER_TEST_KEEP=1 keeps the work folder
 
 JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 SCREENSHOT=${BROWSER_TEST_SCREENSHOT:-$project/docs/index-page.png}
 STORAGE=$project/sample-storage
 
-passed=0
-failed=0
 jetty_pid=
 driver_pid=
-work=$(mktemp -d /tmp/zipstream-browser-test.XXXXXX)
-
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $started" | bc)"; }
-
-stop_pid() { # stop_pid PID: TERM, up to 10 s, then KILL
-  local p=$1
-  kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  set +e
+on_exit() {
   # chromedriver ends its Chromium when the session is deleted (the driver script does), or when it is stopped
   if [[ -n $driver_pid ]]; then stop_pid "$driver_pid"; fi
   if [[ -n $jetty_pid ]]; then stop_pid "$jetty_pid"; fi
-  if [[ -n ${BROWSER_TEST_KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-  echo "browser-test: took $(elapsed) s"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-die() {
-  echo "FAILED: $*" >&2
-  for f in "$work/jetty.out" "$work/chromedriver.log"; do
-    if [[ -s $f ]]; then echo "--- $f:" >&2; tail -n 30 "$f" >&2; fi
-  done
-  echo "browser: $passed passed, $((failed + 1)) failed"
-  exit 1
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@"; do
-    (( $(date +%s) < deadline )) || return 1
-    sleep 0.2
-  done
-}
+show_logs() { tail_log 30 "$work/jetty.out"; tail_log 30 "$work/chromedriver.log"; }
 
 # --- prerequisites -----------------------------------------------------------------------------------------------
 # The real binary, not the /usr/bin/chromium wrapper: the wrapper adds flags and API keys from /etc/chromium.d.
@@ -86,39 +38,20 @@ CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedr
 if [[ ! -x $CHROMIUM || ! -x $CHROMEDRIVER ]]; then
   [[ $(id -u) == 0 ]] || die "chromium and chromium-driver are not installed, and installing them needs root"
   echo "installing chromium and chromium-driver, about 290 MB ($(elapsed) s)"
-  if ! apt-cache show chromium chromium-driver >/dev/null 2>&1; then
-    apt-get update -q >"$work/apt.log" 2>&1 || true
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >>"$work/apt.log" 2>&1 \
-    || { tail -n 20 "$work/apt.log" >&2; die "apt-get install chromium chromium-driver failed"; }
+  apt_install chromium chromium-driver
   [[ -x $CHROMIUM && -x $CHROMEDRIVER ]] || die "no $CHROMIUM or $CHROMEDRIVER after apt-get install"
 fi
-for tool in java curl unzip python3 bc cmp; do
-  command -v "$tool" >/dev/null || die "needs $tool"
-done
+require_tools java curl unzip python3 bc cmp
 [[ -f $WAR ]] || die "no $WAR: build it first (mvn -q package -DskipTests)"
-if [[ ! -f $JETTY_HOME/start.jar ]]; then
-  [[ $JETTY_HOME == "$project/target/jetty-home-12.1.12" ]] || die "no start.jar in JETTY_HOME=$JETTY_HOME"
-  echo "unpacking jetty-home with the jetty-home profile"
-  mvn -q -Pjetty-home org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack@unpack-jetty-home \
-    || die "could not unpack jetty-home (mvn -Pjetty-home ...)"
-fi
+ensure_jetty_home "$JETTY_HOME"
 echo "$("$CHROMIUM" --version 2>/dev/null | sed 's/ *$//'), $("$CHROMEDRIVER" --version 2>/dev/null | cut -d' ' -f1-2)"
 
 # --- the service, with DEBUG=1 -----------------------------------------------------------------------------------
 port=$(free_port)
-mkdir -p "$work/tmp" "$work/requestlog" "$work/downloads" "$work/profile"
-env -u CHUNK_SIZE -u COMPRESSION -u MAX_DOWNLOADS \
-    PORT="$port" HOST=127.0.0.1 JETTY_HOME="$JETTY_HOME" ZIPSTREAM_WAR="$WAR" \
-    REQUEST_LOG_DIR="$work/requestlog" JAVA_OPTIONS="-Djava.io.tmpdir=$work/tmp" \
-    STORAGE_PATH="$STORAGE" DEBUG=1 DELAY=0 LOG_FILE="$work/archive.log" \
-    "$project/jetty-base/run.sh" >"$work/jetty.out" 2>&1 &
-jetty_pid=$!
-jetty_up() {
-  kill -0 "$jetty_pid" 2>/dev/null || die "Jetty exited during start"
-  grep -q 'Started oejs.Server' "$work/jetty.out"
-}
-wait_for 30 jetty_up || die "Jetty did not start within 30 s"
+mkdir -p "$work/downloads" "$work/profile"
+start_jetty_base -u CHUNK_SIZE -u COMPRESSION -u MAX_DOWNLOADS \
+  PORT="$port" STORAGE_PATH="$STORAGE" DEBUG=1 DELAY=0 LOG_FILE="$work/archive.log"
+wait_for_jetty Jetty
 check "the service runs with DEBUG=1 ($(elapsed) s)" grep -q 'zipstream started: .*DEBUG=true' "$work/archive.log"
 base_url=http://127.0.0.1:$port
 
@@ -127,11 +60,9 @@ driver_port=$(free_port)
 "$CHROMEDRIVER" --port="$driver_port" --allowed-ips=127.0.0.1 --log-path="$work/chromedriver.log" \
   >"$work/chromedriver.out" 2>&1 &
 driver_pid=$!
-driver_up() {
-  kill -0 "$driver_pid" 2>/dev/null || die "chromedriver exited during start"
-  curl -sf --max-time 2 "http://127.0.0.1:$driver_port/status" 2>/dev/null | grep -q '"ready": *true'
-}
-wait_for 20 driver_up || die "chromedriver did not answer within 20 s"
+driver_ready() { curl -sf --max-time 2 "http://127.0.0.1:$driver_port/status" 2>/dev/null | grep -q '"ready": *true'; }
+wait_until_up 20 "$driver_pid" "chromedriver exited during start" driver_ready \
+  || die "chromedriver did not answer within 20 s"
 
 # --- the browser: the page, the screenshot, the click ------------------------------------------------------------
 # Prints "ok: ..." and "FAILED: ..." lines, counted here; "link: URL" names the link it clicked.
@@ -285,8 +216,8 @@ driver_rc=$?
 set -e
 while IFS= read -r line; do
   case $line in
-    ok:*) passed=$((passed + 1)); echo "$line" ;;
-    FAILED:*) failed=$((failed + 1)); echo "$line" >&2 ;;
+    ok:*) ok "${line#ok: }" ;;
+    FAILED:*) bad "${line#FAILED: }" ;;
     *) echo "$line" ;;
   esac
 done <"$work/driver.out"
@@ -308,5 +239,4 @@ check "the request log shows Chromium's request and curl's" \
   bash -c "grep -h 'GET ${href#"$base_url"} ' '$work'/requestlog/*.request.log | grep -q 'HeadlessChrome' \
     && grep -h 'GET ${href#"$base_url"} ' '$work'/requestlog/*.request.log | grep -q 'curl/'"
 
-echo "browser: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

@@ -13,9 +13,8 @@
 # DEBIAN_MIRROR overrides the mirror taken from /etc/apt/sources.list*.
 set -euo pipefail
 
-started=$(date +%s.%N)
-project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$project"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init docker-test
 
 JETTY_HOME_DIR=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
@@ -25,26 +24,15 @@ HASH=3bea29ccabbbf64bdebcc055319c5745
 BRIDGE=zst$$
 BRIDGE_CIDR=${DOCKER_TEST_BRIDGE_CIDR:-10.213.77.1/24}
 
-passed=0
-failed=0
 dockerd_pid=
 bridge_made=false
 container=zipstream-test-$$
 run_docker_existed=false # dockerd makes /run/docker/plugins whatever its exec root
 if [[ -e /run/docker ]]; then run_docker_existed=true; fi
-work=$(mktemp -d /tmp/zipstream-docker-test.XXXXXX)
-
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $started" | bc)"; }
-step() { echo "--- $* ($(elapsed) s)"; }
-
-cleanup() {
-  local rc=$?
-  set +e
+on_exit() {
   if [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
     docker rm -f "$container" "$container-bad" >/dev/null 2>&1
-    kill -TERM "$dockerd_pid"
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$dockerd_pid" 2>/dev/null
+    stop_pid "$dockerd_pid" 20
   fi
   # whatever the daemon left mounted under the work folder (overlays, netns, shm), deepest first
   awk -v w="$work" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
@@ -52,35 +40,10 @@ cleanup() {
   done
   if $bridge_made; then ip link delete "$BRIDGE" 2>/dev/null; fi
   if ! $run_docker_existed; then rmdir /run/docker/plugins /run/docker 2>/dev/null; fi
-  rm -rf "$work"
-  echo "docker-test: took $(elapsed) s"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+show_logs() { tail_log 20 "$work/dockerd.log" dockerd.log; }
 
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-die() {
-  echo "FAILED: $*" >&2
-  if [[ -s $work/dockerd.log ]]; then echo "--- dockerd.log:" >&2; tail -n 20 "$work/dockerd.log" >&2; fi
-  echo "docker: $passed passed, $((failed + 1)) failed"
-  exit 1
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for() { # wait_for SECONDS COMMAND...
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@"; do
-    (( $(date +%s) < deadline )) || return 1
-    sleep 0.5
-  done
-}
+step() { echo "--- $* ($(elapsed) s)"; }
 
 # --- prerequisites -----------------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || die "needs root (dockerd, debootstrap)"
@@ -89,19 +52,11 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 if (( ${#missing[@]} )); then
   step "installing ${missing[*]}"
-  apt-get update -q >"$work/apt.log" 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$work/apt.log" 2>&1 \
-    || { tail -n 20 "$work/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+  apt_install "${missing[@]}"
 fi
-for tool in docker dockerd debootstrap curl unzip python3 bc ip; do
-  command -v "$tool" >/dev/null || die "needs $tool"
-done
+require_tools docker dockerd debootstrap curl unzip python3 bc ip
 [[ -f $WAR ]] || die "no $WAR: build it first (mvn -q package -DskipTests)"
-if [[ ! -f $JETTY_HOME_DIR/start.jar ]]; then
-  step "unpacking jetty-home with the jetty-home profile"
-  mvn -q -Pjetty-home org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack@unpack-jetty-home \
-    || die "could not unpack jetty-home"
-fi
+ensure_jetty_home "$JETTY_HOME_DIR"
 
 find_mirror() {
   python3 - "$SUITE" <<'EOF'
@@ -149,11 +104,9 @@ dockerd --data-root "$work/data" --exec-root "$work/exec" -H "unix://$work/docke
 dockerd_pid=$!
 export DOCKER_HOST=unix://$work/docker.sock
 export DOCKER_BUILDKIT=0 # the classic builder: no buildx plugin needed
-daemon_up() {
-  kill -0 "$dockerd_pid" 2>/dev/null || die "dockerd exited (see dockerd.log above)"
-  docker version >/dev/null 2>&1
-}
-wait_for 60 daemon_up || die "dockerd did not answer within 60 s"
+daemon_answers() { docker version >/dev/null 2>&1; }
+wait_until_up 60 "$dockerd_pid" "dockerd exited (see dockerd.log above)" daemon_answers \
+  || die "dockerd did not answer within 60 s"
 ok "dockerd runs ($(docker version --format '{{.Server.Version}}'), storage driver $(docker info --format '{{.Driver}}'))"
 
 # --- base images: Debian from debootstrap, a JRE on top of it ----------------------------------------------------
@@ -277,5 +230,4 @@ else
 fi
 docker rm -f "$container-bad" >/dev/null 2>&1 || true
 
-echo "docker: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

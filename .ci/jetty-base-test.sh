@@ -6,79 +6,26 @@
 # when missing it is unpacked with the pom's jetty-home profile (maven-dependency-plugin, no build).
 set -euo pipefail
 
-started=$(date +%s.%N)
-project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$project"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init jetty-base-test
 
 JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 HASH=3bea29ccabbbf64bdebcc055319c5745
 
-passed=0
-failed=0
-pid=
-work=$(mktemp -d /tmp/zipstream-jetty-base-test.XXXXXX)
+jetty_pid=
+on_exit() { if [[ -n $jetty_pid ]]; then stop_pid "$jetty_pid"; fi; }
+show_logs() { tail_log 40 "$work/jetty.out" "jetty output"; }
 
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $started" | bc)"; }
-
-cleanup() {
-  local rc=$?
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  echo "jetty-base-test: took $(elapsed) s"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-die() {
-  echo "FAILED: $*" >&2
-  if [[ -f $work/jetty.out ]]; then echo "--- jetty output:" >&2; tail -n 40 "$work/jetty.out" >&2; fi
-  echo "jetty-base: $passed passed, $((failed + 1)) failed"
-  exit 1
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-for tool in java curl unzip python3 bc; do
-  command -v "$tool" >/dev/null || die "needs $tool"
-done
+require_tools java curl unzip python3 bc
 [[ -f $WAR ]] || die "no $WAR: build it first (mvn -q package -DskipTests)"
-if [[ ! -f $JETTY_HOME/start.jar ]]; then
-  [[ $JETTY_HOME == "$project/target/jetty-home-12.1.12" ]] || die "no start.jar in JETTY_HOME=$JETTY_HOME"
-  echo "unpacking jetty-home with the jetty-home profile"
-  mvn -q -Pjetty-home org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack@unpack-jetty-home \
-    || die "could not unpack jetty-home (mvn -Pjetty-home ...)"
-fi
+ensure_jetty_home "$JETTY_HOME"
 
 port=$(free_port)
-mkdir -p "$work/tmp" "$work/requestlog"
 echo "starting Jetty on 127.0.0.1:$port (work folder $work)"
-env PORT="$port" HOST=127.0.0.1 JETTY_HOME="$JETTY_HOME" ZIPSTREAM_WAR="$WAR" \
-    REQUEST_LOG_DIR="$work/requestlog" JAVA_OPTIONS="-Djava.io.tmpdir=$work/tmp" \
-    STORAGE_PATH="$project/sample-storage" DELAY=0 LOG_FILE="$work/archive.log" \
-    "$project/jetty-base/run.sh" >"$work/jetty.out" 2>&1 &
-pid=$!
-
+start_jetty_base PORT="$port" STORAGE_PATH="$project/sample-storage" DELAY=0 LOG_FILE="$work/archive.log"
 base_url="http://127.0.0.1:$port"
-for _ in $(seq 150); do
-  kill -0 "$pid" 2>/dev/null || die "Jetty exited during start"
-  grep -q 'Started oejs.Server' "$work/jetty.out" && break
-  sleep 0.2
-done
-grep -q 'Started oejs.Server' "$work/jetty.out" || die "Jetty did not start within 30 s"
+wait_for_jetty Jetty
 ok "Jetty started ($(elapsed) s after the script began)"
 
 # 1. the archive: complete, valid, and the same files as the folder
@@ -109,19 +56,12 @@ check "the request log has both requests" \
     && cat '$work'/requestlog/*.request.log | grep -q 'GET /archive/doesnotexist/ HTTP/1.1\" 404'"
 
 # 5. a clean stop on SIGTERM
-kill -TERM "$pid"
-stopped=false
-for _ in $(seq 75); do
-  if ! kill -0 "$pid" 2>/dev/null; then stopped=true; break; fi
-  sleep 0.2
-done
-check "Jetty stops within 15 s of SIGTERM" $stopped
-wait "$pid" 2>/dev/null || true
-pid=
+check "Jetty stops within 15 s of SIGTERM" stop_pid "$jetty_pid" 15
+wait "$jetty_pid" 2>/dev/null || true
+jetty_pid=
 check "Jetty stopped the web application" grep -q 'Stopped oeje10w.WebAppContext' "$work/jetty.out"
 # Not checked: the service's "zipstream stopped" line. It is lost from LOG_FILE, because java.util.logging's own
 # shutdown hook closes the file handler while Jetty's shutdown hook is still stopping the web application.
 check "Jetty removed its temporary folder" test -z "$(ls -A "$work/tmp")"
 
-echo "jetty-base: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

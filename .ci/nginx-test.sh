@@ -11,78 +11,29 @@
 # nginx: apt-get install -y nginx (it is only run by hand here, never as a system service).
 set -euo pipefail
 
-started=$(date +%s.%N)
-project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$project"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init nginx-test
+chmod 755 "$work" # nginx's workers may run as another user
 
 JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
-passed=0
-failed=0
 jetty_pid=
 nginx_pid=
 folder=
-work=$(mktemp -d /tmp/zipstream-nginx-test.XXXXXX)
-chmod 755 "$work" # nginx's workers may run as another user
-
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $started" | bc)"; }
-
-stop_pid() { # stop_pid PID: TERM, up to 10 s, then KILL
-  local p=$1
-  kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
+on_exit() {
   if [[ -n $nginx_pid ]]; then stop_pid "$nginx_pid"; fi
   if [[ -n $jetty_pid ]]; then stop_pid "$jetty_pid"; fi
   if [[ -n $folder ]]; then rm -rf "$folder"; fi
-  rm -rf "$work"
-  echo "nginx-test: took $(elapsed) s"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-die() {
-  echo "FAILED: $*" >&2
-  for f in "$work/jetty.out" "$work/nginx/error.log"; do
-    if [[ -s $f ]]; then echo "--- $f:" >&2; tail -n 30 "$f" >&2; fi
-  done
-  echo "nginx: $passed passed, $((failed + 1)) failed"
-  exit 1
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+show_logs() { tail_log 30 "$work/jetty.out"; tail_log 30 "$work/nginx/error.log"; }
 
 header() { # header FILE NAME: the value of a response header, without CR
   { grep -i "^$2:" "$1" 2>/dev/null || true; } | tail -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@"; do
-    (( $(date +%s) < deadline )) || return 1
-    sleep 0.2
-  done
-}
-
-for tool in curl python3 bc cmp; do
-  command -v "$tool" >/dev/null || die "needs $tool"
-done
+require_tools curl python3 bc cmp
 [[ -x $NGINX ]] || die "no nginx (apt-get install -y nginx)"
 
 # --- the service -----------------------------------------------------------------------------------------------
@@ -99,7 +50,7 @@ else
   service_port=$(free_port)
   storage=$work/storage
   log_file=$work/archive.log
-  mkdir -p "$storage" "$work/tmp" "$work/requestlog"
+  mkdir -p "$storage"
 fi
 
 # ~200 KiB in four files of random bytes: at 1 KiB per second the whole archive needs over 200 s.
@@ -115,16 +66,8 @@ EOF
 
 if [[ -z ${SERVICE_PORT:-} ]]; then
   echo "starting the service (jetty-base) on 127.0.0.1:$service_port with DELAY=1 CHUNK_SIZE=1"
-  env PORT="$service_port" HOST=127.0.0.1 JETTY_HOME="$JETTY_HOME" ZIPSTREAM_WAR="$WAR" \
-      REQUEST_LOG_DIR="$work/requestlog" JAVA_OPTIONS="-Djava.io.tmpdir=$work/tmp" \
-      STORAGE_PATH="$storage" DELAY=1 CHUNK_SIZE=1 LOG_FILE="$log_file" \
-      "$project/jetty-base/run.sh" >"$work/jetty.out" 2>&1 &
-  jetty_pid=$!
-  jetty_up() {
-    kill -0 "$jetty_pid" 2>/dev/null || die "the service exited during start"
-    grep -q 'Started oejs.Server' "$work/jetty.out"
-  }
-  wait_for 30 jetty_up || die "the service did not start within 30 s"
+  start_jetty_base PORT="$service_port" STORAGE_PATH="$storage" DELAY=1 CHUNK_SIZE=1 LOG_FILE="$log_file"
+  wait_for_jetty "the service"
 fi
 direct=http://127.0.0.1:$service_port
 status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -I "$direct/archive/$hash/") || status=error
@@ -179,11 +122,8 @@ fi
 "$NGINX" "${nginx_args[@]}" -g 'daemon off;' >"$work/nginx.out" 2>&1 &
 nginx_pid=$!
 proxy=http://127.0.0.1:$nginx_port
-nginx_up() {
-  kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited during start"
-  curl -sf -o /dev/null --max-time 2 "$proxy/"
-}
-wait_for 10 nginx_up || die "nginx did not answer within 10 s"
+wait_until_up 10 "$nginx_pid" "nginx exited during start" curl -sf -o /dev/null --max-time 2 "$proxy/" \
+  || die "nginx did not answer within 10 s"
 echo "nginx on 127.0.0.1:$nginx_port in front of 127.0.0.1:$service_port, archive $hash"
 
 # --- 1. the headers through nginx (HEAD: the service builds nothing) ----------------------------------------------
@@ -261,5 +201,4 @@ check "/archive/doesnotexist/ gets the service's 404 page (got $code)" \
 code=$(range_get cms "$proxy/other/")
 check "the rest of the site is not sent to the service (got $code)" test "$code" = 200
 
-echo "nginx: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

@@ -15,88 +15,34 @@
 # missing (needs root then). CATALINA_HOME defaults to /usr/share/tomcat10.
 set -euo pipefail
 
-started=$(date +%s.%N)
-project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$project"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_init tomcat10-test # TOMCAT10_TEST_KEEP=1 keeps the work folder
 
 CATALINA_HOME=${CATALINA_HOME:-/usr/share/tomcat10}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 STORAGE=$project/sample-storage
 HASH=3bea29ccabbbf64bdebcc055319c5745
 
-passed=0
-failed=0
 pid=
 curl_pid=
-work=$(mktemp -d /tmp/zipstream-tomcat10-test.XXXXXX)
 base=$work/base
-
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $started" | bc)"; }
-
-stop_pid() { # stop_pid PID: TERM, up to 20 s, then KILL; true if it stopped before the KILL
-  local p=$1
-  kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-  return 1
-}
-
-cleanup() {
-  local rc=$?
-  set +e
+on_exit() {
   if [[ -n $curl_pid ]]; then kill "$curl_pid" 2>/dev/null; fi
-  if [[ -n $pid ]]; then stop_pid "$pid"; fi
-  if [[ -n ${TOMCAT10_TEST_KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi
-  echo "tomcat10-test: took $(elapsed) s"
-  exit "$rc"
+  if [[ -n $pid ]]; then stop_pid "$pid" 20; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
+show_logs() {
+  local f
+  for f in "$work"/stdout.*; do tail_log 30 "$f"; done
 }
-die() {
-  echo "FAILED: $*" >&2
-  for f in "$work"/stdout.*; do
-    if [[ -s $f ]]; then echo "--- $f:" >&2; tail -n 30 "$f" >&2; fi
-  done
-  echo "tomcat10: $passed passed, $((failed + 1)) failed"
-  exit 1
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@"; do
-    (( $(date +%s) < deadline )) || return 1
-    sleep 0.2
-  done
-}
-
-since() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 
 # --- prerequisites -----------------------------------------------------------------------------------------------
 if [[ ! -x $CATALINA_HOME/bin/catalina.sh ]]; then
   [[ $CATALINA_HOME == /usr/share/tomcat10 ]] || die "no bin/catalina.sh in CATALINA_HOME=$CATALINA_HOME"
   [[ $(id -u) == 0 ]] || die "tomcat10 is not installed, and installing it needs root"
   echo "installing tomcat10 ($(elapsed) s)"
-  if ! apt-cache show tomcat10 >/dev/null 2>&1; then
-    apt-get update -q >"$work/apt.log" 2>&1 || true
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q tomcat10 >>"$work/apt.log" 2>&1 \
-    || { tail -n 20 "$work/apt.log" >&2; die "apt-get install tomcat10 failed"; }
+  apt_install tomcat10
 fi
-for tool in java curl unzip python3 bc; do
-  command -v "$tool" >/dev/null || die "needs $tool"
-done
+require_tools java curl unzip python3 bc
 [[ -f $WAR ]] || die "no $WAR: build it first (mvn -q package -DskipTests)"
 [[ -d /etc/tomcat10 ]] || die "no /etc/tomcat10 to copy the configuration from"
 
@@ -129,11 +75,8 @@ start_tomcat() {
       STORAGE_PATH="$STORAGE" LANG=C.UTF-8 "$@" \
       "$CATALINA_HOME/bin/catalina.sh" run >"$work/stdout.$run" 2>&1 &
   pid=$!
-  tomcat_up() {
-    kill -0 "$pid" 2>/dev/null || die "Tomcat exited during start (run $run)"
-    grep -q 'Server startup in' "$work/stdout.$run"
-  }
-  wait_for 60 tomcat_up || die "Tomcat did not start within 60 s (run $run)"
+  wait_until_up 60 "$pid" "Tomcat exited during start (run $run)" grep -q 'Server startup in' "$work/stdout.$run" \
+    || die "Tomcat did not start within 60 s (run $run)"
   grep -q "Deployment of web application archive \[$base/webapps/ROOT.war\] has finished" "$work/stdout.$run" \
     || die "ROOT.war was not deployed at start (run $run)"
   if grep -Eq 'Context \[[^]]*\] startup failed|One or more listeners failed to start' "$work/stdout.$run"; then
@@ -147,11 +90,8 @@ undeploy() {
   local run=$1 t0
   t0=$(date +%s.%N)
   rm "$base/webapps/ROOT.war"
-  undeployed() {
-    kill -0 "$pid" 2>/dev/null || die "Tomcat exited during undeploy (run $run)"
-    grep -q 'Undeploying context \[\]' "$work/stdout.$run" && [[ ! -e $base/webapps/ROOT ]]
-  }
-  if wait_for 30 undeployed; then
+  undeployed() { grep -q 'Undeploying context \[\]' "$work/stdout.$run" && [[ ! -e $base/webapps/ROOT ]]; }
+  if wait_until_up 30 "$pid" "Tomcat exited during undeploy (run $run)" undeployed; then
     ok "deleting ROOT.war undeployed the application in $(since "$t0") s (run $run)"
   else
     bad "ROOT.war deleted, but the application was not undeployed within 30 s (run $run)"
@@ -161,7 +101,7 @@ undeploy() {
 # stop_tomcat RUN: SIGTERM (catalina.sh run execs the JVM), which must end it within 20 s
 stop_tomcat() {
   local run=$1
-  if stop_pid "$pid"; then
+  if stop_pid "$pid" 20; then
     ok "Tomcat stops on SIGTERM (run $run)"
   else
     bad "Tomcat did not stop within 20 s of SIGTERM and was killed (run $run)"
@@ -265,5 +205,4 @@ else
     | cut -c1-200 | head -n 20 >&2
 fi
 
-echo "tomcat10: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish
