@@ -6,10 +6,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded hand-over between one download's producer and its writer. It owns a fixed number of chunk buffers:
- * the producer takes a free one, fills it and puts it; the writer polls it, writes it, and releases it once the
- * container says the write is done. With every buffer out, the producer blocks, so a slow client slows its producer
- * and the memory of a download never exceeds {@code buffers × chunkSize}.
+ * The bounded hand-over between one download's producer and its writer. The producer takes a buffer (from the
+ * shared pool) only while fewer than {@code capacity} chunks wait, fills it and puts it; the writer polls a chunk,
+ * writes it, and releases its buffer to the pool once the container says the write is done. A slow client thus
+ * slows its producer, and a download holds at most {@code capacity + 2} buffers (waiting, being filled, being
+ * written); a throttled one, between its chunks, usually one.
  */
 final class ChunkQueue {
 
@@ -23,52 +24,49 @@ final class ChunkQueue {
         }
     }
 
-    private final int chunkSize;
-    private final int maxBuffers;
+    private final BufferPool pool;
+    private final int capacity;
     private final Runnable onChunk;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition bufferFree = lock.newCondition();
+    private final Condition room = lock.newCondition();
     private final ArrayDeque<Chunk> full = new ArrayDeque<>();
-    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
-    private int allocated;
+    private int held;
     private boolean finished;
     private boolean closed;
 
     /**
-     * @param onChunk run (outside the lock) whenever a chunk was put or production ended: the writer's wake-up
+     * @param capacity how many filled chunks may wait for the writer
+     * @param onChunk  run (outside the lock) whenever a chunk was put or production ended: the writer's wake-up
      */
-    ChunkQueue(int chunkSize, int maxBuffers, Runnable onChunk) {
-        this.chunkSize = chunkSize;
-        this.maxBuffers = maxBuffers;
+    ChunkQueue(BufferPool pool, int capacity, Runnable onChunk) {
+        this.pool = pool;
+        this.capacity = capacity;
         this.onChunk = onChunk;
     }
 
     int chunkSize() {
-        return chunkSize;
+        return pool.chunkSize();
     }
 
-    /** A buffer to fill, blocking while all are in use. Buffers are made lazily: a small archive needs few. */
+    /** A buffer to fill, blocking while {@code capacity} chunks wait for the writer. */
     byte[] takeBuffer() throws IOException {
         lock.lock();
         try {
-            while (!closed && free.isEmpty() && allocated == maxBuffers) {
-                bufferFree.await();
+            while (!closed && full.size() >= capacity) {
+                room.await();
             }
             if (closed) {
                 throw new Closed();
             }
-            if (!free.isEmpty()) {
-                return free.pop();
-            }
-            allocated++;
+            held++;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Closed();
         } finally {
             lock.unlock();
         }
-        return new byte[chunkSize];
+        return pool.take();
     }
 
     void put(byte[] buffer, int length) throws IOException {
@@ -102,7 +100,11 @@ final class ChunkQueue {
     Chunk poll() {
         lock.lock();
         try {
-            return full.poll();
+            Chunk chunk = full.poll();
+            if (chunk != null) {
+                room.signal();
+            }
+            return chunk;
         } finally {
             lock.unlock();
         }
@@ -128,37 +130,49 @@ final class ChunkQueue {
         }
     }
 
-    /** Gives back a chunk's buffer after the container has finished writing it. */
+    /** Gives a chunk's buffer back to the pool, once the container has finished writing it. */
     void release(Chunk chunk) {
         lock.lock();
         try {
-            if (!closed) {
-                free.push(chunk.buffer());
-                bufferFree.signal();
+            if (closed) {
+                return;
             }
+            held--;
         } finally {
             lock.unlock();
         }
+        pool.give(chunk.buffer());
     }
 
-    /** Ends the hand-over: drops every buffer and wakes a blocked producer, which then gets {@link Closed}. */
+    /**
+     * Ends the hand-over and wakes a blocked producer, which then gets {@link Closed}. The waiting chunks go back
+     * to the pool; a chunk being written or filled is left to the collector, as its buffer may still be read.
+     */
     void close() {
+        ArrayDeque<Chunk> dropped;
         lock.lock();
         try {
+            if (closed) {
+                return;
+            }
             closed = true;
+            held = 0;
+            dropped = new ArrayDeque<>(full);
             full.clear();
-            free.clear();
-            bufferFree.signalAll();
+            room.signalAll();
         } finally {
             lock.unlock();
         }
+        for (var chunk : dropped) {
+            pool.give(chunk.buffer());
+        }
     }
 
-    /** Buffers currently allocated, for tests and the memory bound. */
-    int allocated() {
+    /** Buffers this download holds now: waiting, being filled, being written. */
+    int held() {
         lock.lock();
         try {
-            return closed ? 0 : allocated;
+            return held;
         } finally {
             lock.unlock();
         }

@@ -23,8 +23,10 @@ import java.util.logging.Level;
  * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
  * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
  * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
- * as soon as it offers a chunk). A chunk given to {@code write()} is released to the queue only once a later
- * {@code isReady()} returns true.
+ * as soon as it offers a chunk). After each write the writer asks {@code isReady()} once: true means the write is
+ * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
+ * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
+ * a later {@code isReady()} returns true.
  */
 final class Download implements WriteListener, AsyncListener {
 
@@ -53,6 +55,7 @@ final class Download implements WriteListener, AsyncListener {
     private volatile ScheduledFuture<?> timer;
     private volatile long sent;
     private ChunkQueue.Chunk inFlight;
+    private long nextWrite;
     private int chunks;
 
     Download(Service service, AsyncContext async, String hash) throws IOException {
@@ -62,7 +65,9 @@ final class Download implements WriteListener, AsyncListener {
         this.out = response.getOutputStream();
         this.hash = hash;
         this.delayNanos = service.settings.delay().toNanos();
-        this.queue = new ChunkQueue(service.settings.chunkSize(), Service.BUFFERS_PER_DOWNLOAD, this::chunkOffered);
+        // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
+        // let producing and writing overlap.
+        this.queue = new ChunkQueue(service.buffers, delayNanos > 0 ? 1 : 2, this::chunkOffered);
     }
 
     ChunkQueue queue() {
@@ -82,8 +87,8 @@ final class Download implements WriteListener, AsyncListener {
         }
     }
 
-    long buffersAllocated() {
-        return queue.allocated();
+    long buffersHeld() {
+        return queue.held();
     }
 
     @Override
@@ -92,9 +97,16 @@ final class Download implements WriteListener, AsyncListener {
             if (!out.isReady()) {
                 return; // the container now owns the next call
             }
+            // The last write is done: its buffer can serve again, here or in another download, at once rather
+            // than after the pause.
             if (inFlight != null) {
                 queue.release(inFlight);
                 inFlight = null;
+            }
+            long wait = nextWrite - System.nanoTime();
+            if (delayNanos > 0 && wait > 0) {
+                schedule(wait); // the timer now owns the next call
+                return;
             }
             var chunk = queue.poll();
             if (chunk == null) {
@@ -116,10 +128,8 @@ final class Download implements WriteListener, AsyncListener {
             if (service.settings.debug()) {
                 service.log.info(hash + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
             }
-            if (delayNanos > 0) {
-                schedule(queue.isDrained() ? 0 : delayNanos); // the timer now owns the next call
-                return;
-            }
+            // After the last chunk nothing is throttled: the response completes as soon as the write is done.
+            nextWrite = queue.isDrained() ? 0 : System.nanoTime() + delayNanos;
         }
     }
 

@@ -31,13 +31,14 @@ final class Service {
     static final String STATS_ATTRIBUTE = "dev.zipstream.stats";
 
 
-    /** Chunk buffers per download: one being written, one ready, one being filled. */
-    static final int BUFFERS_PER_DOWNLOAD = 3;
+    /** The most chunk buffers one download holds at once: one waiting (two unthrottled), one filled, one written. */
+    static final int MAX_BUFFERS_PER_DOWNLOAD = 4;
 
     final Settings settings;
     final Log log;
     final Storage storage;
     final CrcCache crcs = new CrcCache(200_000);
+    final BufferPool buffers;
     final ZoneId zone = ZoneId.systemDefault();
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
@@ -54,13 +55,15 @@ final class Service {
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
         this.storage = new Storage(settings.storagePath());
+        this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
         // Platform producers idle out after 10 s (a cached pool keeps them a minute): threads follow the load.
         this.producers = virtual != null ? virtual : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), daemon("zipstream-producer-"));
+        // Each write only hands bytes to the container: one thread per two cores keeps up with thousands.
         this.scheduler = new ScheduledThreadPoolExecutor(
-                Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("zipstream-writer-"));
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), daemon("zipstream-writer-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
     }
 
@@ -132,7 +135,8 @@ final class Service {
                 "downloads", (long) active.size(),
                 "slots", (long) slotsTaken.get(),
                 "producers", (long) producersRunning.get(),
-                "buffers", active.stream().mapToLong(Download::buffersAllocated).sum(),
+                "buffers", active.stream().mapToLong(Download::buffersHeld).sum(),
+                "pooledBuffers", (long) buffers.idle(),
                 "crcBytesRead", crcs.bytesRead());
     }
 

@@ -78,7 +78,7 @@ class AbuseIT {
             socket.getOutputStream().write("GET /archive/large/ HTTP/1.1\r\nHost: x\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
             Eventually.within(Duration.ofSeconds(5), server::stats, s -> s.get("downloads") == 1, "download started");
-            assertTrue(server.stats().get("buffers") <= Service.BUFFERS_PER_DOWNLOAD, "memory bounded by the queue");
+            assertTrue(server.stats().get("buffers") <= Service.MAX_BUFFERS_PER_DOWNLOAD, "memory bounded by the queue");
             // Nothing is read from here on.
             Eventually.within(Duration.ofSeconds(15), server::stats,
                     s -> s.get("downloads") == 0 && s.get("producers") == 0 && s.get("slots") == 0,

@@ -22,7 +22,7 @@ final class Produce {
 
     static Result run(int chunkSize, Work work) throws Exception {
         var signal = new Semaphore(0);
-        var queue = new ChunkQueue(chunkSize, Service.BUFFERS_PER_DOWNLOAD, signal::release);
+        var queue = new ChunkQueue(new BufferPool(chunkSize, 8), 2, signal::release);
         var failure = new AtomicReference<Throwable>();
         var producer = new Thread(() -> {
             try {
@@ -49,7 +49,7 @@ final class Produce {
                     signal.acquire();
                     continue;
                 }
-                maxBuffers = Math.max(maxBuffers, queue.allocated());
+                maxBuffers = Math.max(maxBuffers, queue.held());
                 sink.write(chunk.buffer(), 0, chunk.length());
                 lengths.add(chunk.length());
                 queue.release(chunk);

@@ -50,7 +50,7 @@ class ZipProducerTest {
         }
         int last = lengths.get(lengths.size() - 1);
         assertTrue(last > 0 && last <= CHUNK, "last chunk " + last);
-        assertTrue(result.maxBuffers() <= Service.BUFFERS_PER_DOWNLOAD, "buffers " + result.maxBuffers());
+        assertTrue(result.maxBuffers() <= Service.MAX_BUFFERS_PER_DOWNLOAD, "buffers " + result.maxBuffers());
     }
 
     @ParameterizedTest
