@@ -4,13 +4,15 @@
 # (with docs/scale.png). See bench/README.md for what is measured and how.
 #
 #   bench/run.sh            full scale, about 13 minutes; needs a quiet machine (no builds or tests running)
-#   bench/run.sh --quick    small smoke run, about 3 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
+#   bench/run.sh --quick    small smoke run, about 2 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
+# A full run with --only or SCALE_* writes target/bench/full/ only; a complete one also BENCHMARKS.md and docs/scale.png.
 #
 # Options: --no-build (use target/zipstream.war and target/jetty-home-12.1.12 as they are),
 #          --only LIST (comma-separated sections: single,small,scale,jmh; the report shows what ran),
 #          --jfr (record every server JVM with JFR into target/bench/<scale>/jfr/).
 # Environment: JAVA17 (default: java on the PATH, must be 17), JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java;
-#              the Java 25 rows are skipped when it is missing), NGINX (default: nginx on the PATH, or /usr/sbin/nginx).
+#              the Java 25 rows are skipped when it is missing), NGINX (default: nginx on the PATH, or /usr/sbin/nginx),
+#              SCALE_ROWS (e.g. "1000:1000 3000:3000", clients:MAX_DOWNLOADS), SCALE_SECONDS, SCALE_JDKS (e.g. "25").
 # Needs: curl, python3, zip, bsdtar (libarchive-tools), nginx, gnuplot (gnuplot-nox), Maven for the build.
 set -euo pipefail
 
@@ -28,7 +30,7 @@ while (($#)); do
     --no-build) build=0 ;;
     --only) only=${2:?--only needs a list}; shift ;;
     --jfr) jfr=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -62,9 +64,17 @@ else
   scale_rows="10:1000 100:1000 1000:1000 3000:3000 3000:1000"
   scale_seconds=20
   jmh_args=()
-  out_md=$project/BENCHMARKS.md
-  out_png=$project/docs/scale.png
+  out_md=$project/target/bench/full/BENCHMARKS.md
+  out_png=$project/target/bench/full/scale.png
 fi
+# Only a complete full run replaces the committed BENCHMARKS.md and docs/scale.png.
+publish=0
+if ((!quick)) && [[ $only == single,small,scale,jmh && -z ${SCALE_ROWS:-}${SCALE_SECONDS:-}${SCALE_JDKS:-} ]]; then
+  publish=1
+fi
+# for debugging one part at small cost (the report then says what ran)
+scale_rows=${SCALE_ROWS:-$scale_rows}
+scale_seconds=${SCALE_SECONDS:-$scale_seconds}
 work=$project/target/bench/$label
 data=$project/target/bench/data-$label
 results=$work/results.txt
@@ -151,6 +161,7 @@ done
 "$JAVA17" -version 2>&1 | head -1 | grep -q '"17' || die "JAVA17=$JAVA17 is not Java 17"
 jdks=(17)
 if [[ -x $JAVA25 ]]; then jdks+=(25); else log "no Java 25 at $JAVA25: its scale rows are skipped"; fi
+if [[ -n ${SCALE_JDKS:-} ]]; then read -ra jdks <<<"$SCALE_JDKS"; fi
 
 # Up to 3,000 connections on each side, plus files: raise the descriptor limit as far as allowed.
 hard=$(ulimit -Hn)
@@ -442,6 +453,12 @@ python3 "$project/bench/report.py" "$results" "$out_md" "$work/scale.dat"
 if wants scale; then
   gnuplot -e "datafile='$work/scale.dat'; outfile='$out_png'" "$project/bench/scale.gp" \
     || log "gnuplot failed: no chart"
+fi
+if ((publish)); then
+  cp "$out_md" "$project/BENCHMARKS.md"
+  mkdir -p "$project/docs"
+  cp "$out_png" "$project/docs/scale.png"
+  out_md=$project/BENCHMARKS.md out_png=$project/docs/scale.png
 fi
 cat "$out_md"
 log "written: ${out_md#"$project"/}$(wants scale && echo ", ${out_png#"$project"/}") (took $(( $(date +%s) - started )) s)"
