@@ -228,16 +228,25 @@ if rows:
           f"{f(num(p + 'server_peak_threads'), 0)} | {f(num(p + 'server_close_peak_threads'), 0)} | "
           f"{f(num(p + 'server_cpu_pct'), 1)} | {f(num(p + 'client_cpu_pct'), 1)} | {f(num(p + 'ramp_s'), 2)} | {oom_text} |")
     w("")
+    oom_rows = [(j, c, m) for j, c, m in rows if (num(f"scale.{j}.{c}.{m}.oom_lines") or 0) > 0]
+    if oom_rows:
+        j, c, m = oom_rows[0]
+        w(f"OOM: the server logged `OutOfMemoryError` (Java heap space). Each download holds up to 3 chunk buffers "
+          f"(ChunkQueue, Service.BUFFERS_PER_DOWNLOAD) of CHUNK_SIZE: {min(c, m):,} downloads × 3 × 100 KiB = "
+          f"{min(c, m) * 300 / 1024:,.0f} MiB of buffers against a 512 MiB heap. Clients without an answer "
+          "were still waiting when the 30 s ramp timeout started the window; a 'worst' of 0 % is such a client.")
+        w("")
     w("Chart: docs/scale.png (server RSS and threads against clients, both JDKs; rows where MAX_DOWNLOADS ≥ clients).")
     w("")
     # chart data: one block per JDK
     with open(dat_path, "w", encoding="utf-8") as d:
         for jdk in sorted({t[0] for t in rows}):
-            d.write(f"# Java {jdk}: clients rss_mib threads\n")
+            d.write(f"# Java {jdk}: clients rss_mib threads oom(1/0)\n")
             for j, clients, maxd in rows:
                 if j == jdk and maxd >= clients:
                     p = f"scale.{j}.{clients}.{maxd}."
-                    d.write(f"{clients} {r.get(p + 'server_peak_rss_mib')} {r.get(p + 'server_peak_threads')}\n")
+                    oom = 1 if (num(p + "oom_lines") or 0) > 0 else 0
+                    d.write(f"{clients} {r.get(p + 'server_peak_rss_mib')} {r.get(p + 'server_peak_threads')} {oom}\n")
             d.write("\n\n")
 
 # --- 7: JMH ---------------------------------------------------------------------------------------------------------

@@ -83,7 +83,14 @@ mkdir -p "$work/logs" "$work/tmp" "$work/www" "$data"
 
 # --- helpers --------------------------------------------------------------------------------------------------------
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - started )) "$*"; }
-die() { echo "bench/run.sh: $*" >&2; exit 1; }
+die() {
+  echo "bench/run.sh: $*" >&2
+  if [[ -n ${server_pid:-} ]] && ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "bench/run.sh: the server JVM ($server_pid) is gone; last lines of $server_log:" >&2
+    tail -5 "$server_log" >&2
+  fi
+  exit 1
+}
 put() { echo "$1 $2" >>"$results"; }          # put KEY VALUE: one result
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
@@ -187,17 +194,26 @@ put meta.bsdtar "$(bsdtar --version | cut -d' ' -f2)"
 put meta.load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 put meta.sections "$only"
 
-# Quietness: every 5 s, the java/mvn processes that are not this benchmark's (another process group) and the load.
+# Quietness: every 5 s, the java/mvn processes that are not this benchmark's (another process group) and the load;
+# quiet.log lines: "epoch count load1 | pid command; ...".
 mypgid=$(ps -o pgid= $$ | tr -d ' ')
+foreign() {
+  ps -eo pgid=,pid=,comm=,args= | awk -v g="$mypgid" '
+    $1 != g && ($3 == "java" || $3 == "mvn") {
+      n++; cmd = ""; for (i = 4; i <= NF && length(cmd) < 90; i++) cmd = cmd " " $i
+      list = list sprintf(" %s%.90s;", $2, cmd)
+    }
+    END {print n + 0, "|" list}'
+}
 (
   while true; do
-    n=$(ps -eo pgid=,comm=,args= | awk -v g="$mypgid" '$1 != g && ($2 == "java" || $0 ~ /maven|mvn/) {n++} END {print n + 0}')
-    echo "$(date +%s) $n $(cut -d' ' -f1 /proc/loadavg)"
+    read -r n rest < <(foreign)
+    echo "$(date +%s) $n $(cut -d' ' -f1 /proc/loadavg) $rest"
     sleep 5
   done
 ) >"$work/quiet.log" 2>/dev/null &
 sampler_pid=$!
-foreign_now=$(ps -eo pgid=,comm=,args= | awk -v g="$mypgid" '$1 != g && ($2 == "java" || $0 ~ /maven|mvn/) {n++} END {print n + 0}')
+read -r foreign_now _ < <(foreign)
 ((foreign_now == 0)) || log "NOTE: $foreign_now other java/mvn processes are running: figures will be noisy"
 
 # --- build ----------------------------------------------------------------------------------------------------------
