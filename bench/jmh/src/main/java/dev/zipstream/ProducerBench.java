@@ -67,6 +67,7 @@ public class ProducerBench {
     private Listing listing;
     private StoredZip zip;
     private CrcCache crcs;
+    private BufferPool pool;
     private ExecutorService producers;
     private long fileCount;
 
@@ -115,6 +116,7 @@ public class ProducerBench {
         fileCount = listing.fileCount();
         zip = new StoredZip(listing, ZoneId.systemDefault());
         crcs = new CrcCache(200_000);
+        pool = new BufferPool(chunkKiB * 1024, 256);
         producers = Executors.newCachedThreadPool(r -> {
             var t = new Thread(r, "zipstream-producer");
             t.setDaemon(true);
@@ -147,7 +149,7 @@ public class ProducerBench {
     /** One whole archive through the queue; returns its length. */
     private long produce() throws Exception {
         var signal = new Semaphore(0);
-        var queue = new ChunkQueue(chunkKiB * 1024, Service.BUFFERS_PER_DOWNLOAD, signal::release);
+        var queue = new ChunkQueue(pool, 2, signal::release); // as an unthrottled download
         var out = new ChunkOutputStream(queue);
         var failure = new AtomicReference<Throwable>();
         boolean store = mode.equals("store");
