@@ -3,8 +3,8 @@
 # makes its data sets under target/bench/, measures, and prints a table that it also writes to BENCHMARKS.md
 # (with docs/scale.png). See bench/README.md for what is measured and how.
 #
-#   bench/run.sh            full scale, about 13 minutes; needs a quiet machine (no builds or tests running)
-#   bench/run.sh --quick    small smoke run, about 2 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
+#   bench/run.sh            full scale, about 9 minutes; needs a quiet machine (no builds or tests running)
+#   bench/run.sh --quick    small smoke run, about 1.5 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
 # A full run with --only or SCALE_* writes target/bench/full/ only; a complete one also BENCHMARKS.md and docs/scale.png.
 #
 # Options: --no-build (use target/zipstream.war and target/jetty-home-12.1.12 as they are),
