@@ -10,12 +10,40 @@ import sys
 
 results_path, md_path, dat_path = sys.argv[1:4]
 r = {}
+marks = []  # (epoch, what runs from then on)
 with open(results_path, encoding="utf-8") as f:
     for line in f:
         line = line.rstrip("\n")
-        if line:
+        if line.startswith("mark "):
+            _, t, what = line.split(" ", 2)
+            marks.append((int(t), what))
+        elif line:
             key, _, value = line.partition(" ")
             r[key] = value
+
+
+def noisy_parts():
+    """Which parts of the run the samples with foreign java/mvn processes fell in, and what those were."""
+    parts, seen = {}, []
+    try:
+        with open(r.get("meta.quiet_log", ""), encoding="utf-8") as q:
+            for line in q:
+                fields = line.split(" ", 3)
+                if len(fields) >= 3 and fields[1] != "0":
+                    t = int(fields[0])
+                    what = "setup and build"
+                    for mt, mw in marks:
+                        if mt <= t:
+                            what = mw
+                    parts[what] = parts.get(what, 0) + 1
+                    rest = fields[3].strip().lstrip("| ") if len(fields) > 3 else ""
+                    for proc in rest.split(";"):
+                        cmd = " ".join(proc.split()[1:])[:60]
+                        if cmd and cmd not in seen:
+                            seen.append(cmd)
+    except OSError:
+        pass
+    return parts, seen
 
 
 def num(key):
@@ -69,6 +97,12 @@ quiet = "quiet" if noisy == 0 else "NOT quiet"
 w(f"- Machine {quiet}: other java/mvn processes seen in {f(noisy, 0)} of {f(samples, 0)} samples (every 5 s); "
   f"load average {r.get('meta.load_start')} at the start, {r.get('meta.load_end')} at the end, "
   f"highest 1-minute load seen {r.get('meta.max_load1')}.")
+if noisy:
+    parts, seen = noisy_parts()
+    if parts:
+        w("  Samples with other processes, by part of the run: "
+          + "; ".join(f"{what}: {n}" for what, n in parts.items())
+          + (f" (processes: {'; '.join(f'`{c}…`' for c in seen[:3])})" if seen else "") + ".")
 w(f"- Sections run: {sections}.")
 w("")
 

@@ -3,8 +3,8 @@
 # makes its data sets under target/bench/, measures, and prints a table that it also writes to BENCHMARKS.md
 # (with docs/scale.png). See bench/README.md for what is measured and how.
 #
-#   bench/run.sh            full scale, about 13 minutes; needs a quiet machine (no builds or tests running)
-#   bench/run.sh --quick    small smoke run, about 2 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
+#   bench/run.sh            full scale, about 9 minutes; needs a quiet machine (no builds or tests running)
+#   bench/run.sh --quick    small smoke run, about 1.5 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
 # A full run with --only or SCALE_* writes target/bench/full/ only; a complete one also BENCHMARKS.md and docs/scale.png.
 #
 # Options: --no-build (use target/zipstream.war and target/jetty-home-12.1.12 as they are),
@@ -92,6 +92,7 @@ die() {
   exit 1
 }
 put() { echo "$1 $2" >>"$results"; }          # put KEY VALUE: one result
+mark() { echo "mark $(date +%s) $*" >>"$results"; }   # mark WHAT: what runs from now on (for the quiet report)
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 now() { echo "$EPOCHREALTIME"; }
@@ -277,6 +278,7 @@ done
 if wants single || wants small; then
   for mode in store deflate; do
     log "$mode: starting the server (Java 17, DELAY=0, COMPRESSION=$mode)"
+    mark "single downloads, $mode"
     start_server "single-$mode" "$JAVA17" COMPRESSION="$mode" DELAY=0 CHUNK_SIZE=100 MAX_DOWNLOADS=1000
     base=http://127.0.0.1:$server_port/archive
     if wants single; then
@@ -364,6 +366,7 @@ http {
 }
 EOF
   log "nginx: serving the saved archives on 127.0.0.1:$nginx_port"
+  mark "nginx and zip -r"
   "$NGINX" -p "$nx/" -c "$nx/nginx.conf" -e "$nx/error.log" -g 'daemon off;' >"$nx/stdout.log" 2>&1 &
   nginx_pid=$!
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/store.zip" && break; sleep 0.2; done
@@ -388,6 +391,7 @@ EOF
 fi
 
 if wants small; then
+  mark "bsdtar and zip -r on small files"
   for set in small tiny; do
     (cd "$data/$set" && bsdtar --format zip --options zip:compression=store -cf - . >/dev/null) # page cache
     times=()
@@ -413,6 +417,7 @@ if wants scale; then
       clients=${row%%:*} max=${row##*:}
       name=scale-j$jdk-c$clients-m$max
       log "scale: Java $jdk, $clients clients, MAX_DOWNLOADS=$max, ${scale_seconds} s"
+      mark "scale, Java $jdk, $clients clients, MAX_DOWNLOADS=$max"
       start_server "$name" "$java_bin" COMPRESSION=store DELAY=$delay CHUNK_SIZE=$chunk_kib MAX_DOWNLOADS="$max"
       url_path=/archive/scale/
       # the CRC cache is filled by one short range request covering the central directory (all CRCs, no data)
@@ -439,6 +444,7 @@ fi
 # --- section 7: JMH, the producer alone --------------------------------------------------------------------------------
 if wants jmh; then
   log "JMH: building bench/jmh"
+  mark "JMH"
   mvn -B -q -ntp -f bench/jmh/pom.xml package dependency:build-classpath \
       -Dmdep.outputFile="$project/bench/jmh/target/classpath.txt" >"$work/logs/jmh-build.log" 2>&1 \
     || { tail -30 "$work/logs/jmh-build.log" >&2; die "the JMH build failed"; }
@@ -459,6 +465,7 @@ put meta.load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 put meta.quiet_samples "$(wc -l <"$work/quiet.log")"
 put meta.noisy_samples "$(awk '$2 > 0' "$work/quiet.log" | wc -l)"
 put meta.max_load1 "$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$work/quiet.log")"
+put meta.quiet_log "$work/quiet.log"
 put meta.seconds "$(( $(date +%s) - started ))"
 command_line="bench/run.sh"
 ((quick)) && command_line+=" --quick"
