@@ -20,10 +20,6 @@ final class BufferPool {
         this.maxIdle = maxIdle;
     }
 
-    int chunkSize() {
-        return chunkSize;
-    }
-
     byte[] take() {
         byte[] buffer = idle.poll();
         if (buffer == null) {

@@ -15,22 +15,16 @@ final class ChunkOutputStream extends OutputStream {
     private final ChunkQueue queue;
     private byte[] buffer;
     private int position;
-    private long written;
     private boolean abandoned;
 
     ChunkOutputStream(ChunkQueue queue) {
         this.queue = queue;
     }
 
-    long written() {
-        return written;
-    }
-
     @Override
     public void write(int b) throws IOException {
         ensureBuffer();
         buffer[position++] = (byte) b;
-        written++;
         putIfFull();
     }
 
@@ -43,7 +37,6 @@ final class ChunkOutputStream extends OutputStream {
             position += n;
             off += n;
             len -= n;
-            written += n;
             putIfFull();
         }
     }
@@ -70,7 +63,6 @@ final class ChunkOutputStream extends OutputStream {
             position += n;
             offset += n;
             length -= n;
-            written += n;
             putIfFull();
         }
     }

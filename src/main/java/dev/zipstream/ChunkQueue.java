@@ -45,10 +45,6 @@ final class ChunkQueue {
         this.onChunk = onChunk;
     }
 
-    int chunkSize() {
-        return pool.chunkSize();
-    }
-
     /** A buffer to fill, blocking while {@code capacity} chunks wait for the writer. */
     byte[] takeBuffer() throws IOException {
         lock.lock();

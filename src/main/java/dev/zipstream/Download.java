@@ -142,7 +142,11 @@ final class Download implements WriteListener, AsyncListener {
 
     private void schedule(long nanos) {
         try {
-            timer = service.scheduler.schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+            var task = service.scheduler.schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+            timer = task;
+            if (ended.get()) {
+                task.cancel(false); // finish() ran meanwhile and may have missed it: hold nothing past the end
+            }
         } catch (RejectedExecutionException e) {
             finish(Outcome.SHUTDOWN, null);
         }
@@ -214,7 +218,6 @@ final class Download implements WriteListener, AsyncListener {
             // The container already ended the request (it does after a client error): nothing left to do.
         }
     }
-
 
     private void abort(Outcome outcome, Throwable cause) {
         if (!response.isCommitted()) {
