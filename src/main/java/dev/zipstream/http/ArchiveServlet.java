@@ -1,6 +1,7 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.ops.DownloadReport;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
 import dev.zipstream.streaming.ChunkOutputStream;
@@ -98,9 +99,16 @@ public final class ArchiveServlet extends HttpServlet {
             service.log.warning("storage is not available: " + unavailable);
             return;
         }
-        // A slot is taken before any file is touched, so an overloaded instance refuses cheaply.
+        // Slots are taken before any file is touched, so an overloaded instance refuses cheaply.
+        String client = request.getRemoteAddr();
+        if (!head && !service.perClient.tryAcquire(client)) {
+            response.setHeader("Retry-After", "10");
+            Pages.reject(service, response, Rejection.PER_CLIENT, false);
+            return;
+        }
         boolean slot = !head && service.tryAcquireSlot();
         if (!head && !slot) {
+            service.perClient.release(client);
             response.setHeader("Retry-After", "10");
             Pages.reject(service, response, Rejection.BUSY, false);
             return;
@@ -125,6 +133,7 @@ public final class ArchiveServlet extends HttpServlet {
         } finally {
             if (slot && !started) {
                 service.releaseSlot();
+                service.perClient.release(client);
             }
         }
     }
@@ -203,7 +212,8 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
-        var download = service.download(async, Service.shortHash(listing.hash()));
+        var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
+                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()));
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {
