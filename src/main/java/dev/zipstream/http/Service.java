@@ -69,6 +69,8 @@ public final class Service {
     private volatile boolean stopping;
 
     private final Set<Download> active = ConcurrentHashMap.newKeySet();
+    /** Every platform thread the executors made: an executor reports "terminated" a moment before they are gone. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger slotsTaken = new AtomicInteger();
     private final AtomicInteger producersRunning = new AtomicInteger();
 
@@ -111,11 +113,12 @@ public final class Service {
         }
     }
 
-    private static ThreadFactory daemon(String prefix) {
+    private ThreadFactory daemon(String prefix) {
         var counter = new AtomicInteger();
         return r -> {
             var t = new Thread(r, prefix + counter.incrementAndGet());
             t.setDaemon(true);
+            threads.add(t);
             return t;
         };
     }
@@ -239,6 +242,10 @@ public final class Service {
             if (!producers.awaitTermination(10, TimeUnit.SECONDS)
                     || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warning("some download threads did not stop within 10 s");
+            }
+            // Tomcat looks for threads left behind right after this returns: let the last ones finish exiting.
+            for (Thread t : threads) {
+                t.join(1000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

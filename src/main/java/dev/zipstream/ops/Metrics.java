@@ -26,6 +26,8 @@ public final class Metrics implements AutoCloseable {
     static final double[] DURATION_BUCKETS = {0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600};
     static final double[] FIRST_BYTE_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
+    // Exemplars stay off: their sampler runs on a static thread of the client library that nothing can stop, which
+    // would outlive an undeploy (and we have no traces to link anyway).
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final String compression;
     private final Counter downloads;
@@ -44,26 +46,26 @@ public final class Metrics implements AutoCloseable {
         this.compression = compression;
         GaugeWithCallback.builder().name("zipstream_downloads_active").help("Downloads in flight")
                 .callback(cb -> cb.call(active.getAsLong())).register(registry);
-        downloads = Counter.builder().name("zipstream_downloads_total")
+        downloads = Counter.builder().withoutExemplars().name("zipstream_downloads_total")
                 .help("Downloads ended, by how they ended").labelNames("result").register(registry);
         for (Outcome o : Outcome.values()) {
             downloads.initLabelValues(o.label());
         }
-        rejected = Counter.builder().name("zipstream_requests_rejected_total")
+        rejected = Counter.builder().withoutExemplars().name("zipstream_requests_rejected_total")
                 .help("Archive requests turned away before a download started, by reason").labelNames("reason")
                 .register(registry);
         for (String reason : rejectionReasons) {
             rejected.initLabelValues(reason);
         }
-        sentBytes = Counter.builder().name("zipstream_sent_bytes_total").unit(Unit.BYTES)
+        sentBytes = Counter.builder().withoutExemplars().name("zipstream_sent_bytes_total").unit(Unit.BYTES)
                 .help("Archive body bytes handed to the container").labelNames("compression").register(registry);
         sentBytes.initLabelValues(compression);
-        ranges = Counter.builder().name("zipstream_range_requests_total")
+        ranges = Counter.builder().withoutExemplars().name("zipstream_range_requests_total")
                 .help("Downloads of a byte range (206)").register(registry);
-        duration = Histogram.builder().name("zipstream_download_duration_seconds").unit(Unit.SECONDS)
+        duration = Histogram.builder().withoutExemplars().name("zipstream_download_duration_seconds").unit(Unit.SECONDS)
                 .help("Time from the start of a download to its end, whatever the end").classicOnly()
                 .classicUpperBounds(DURATION_BUCKETS).register(registry);
-        firstByte = Histogram.builder().name("zipstream_first_byte_seconds").unit(Unit.SECONDS)
+        firstByte = Histogram.builder().withoutExemplars().name("zipstream_first_byte_seconds").unit(Unit.SECONDS)
                 .help("Time from the start of a download to its first body byte").classicOnly()
                 .classicUpperBounds(FIRST_BYTE_BUCKETS).register(registry);
         callbackCounter("zipstream_crc_cache_hits_total", "CRCs found in the cache", crc.hits());
