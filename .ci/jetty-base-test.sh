@@ -50,7 +50,7 @@ check "PORT is the only connector" test "$(grep -c 'Started oejs.ServerConnector
 # 4. the service's LOG_FILE and Jetty's request log
 check "LOG_FILE has the start line" grep -q 'zipstream started: .*DELAY=0.0 s' "$work/archive.log"
 check "LOG_FILE has the completed download" \
-  grep -q "download $HASH: $(stat -c %s "$work/archive.zip") bytes in .* complete" "$work/archive.log"
+  grep -q "download ${HASH:0:8}: $(stat -c %s "$work/archive.zip") bytes in .* complete" "$work/archive.log"
 check "the request log has both requests" \
   bash -c "cat '$work'/requestlog/*.request.log | grep -q 'GET /archive/$HASH/ HTTP/1.1\" 200' \
     && cat '$work'/requestlog/*.request.log | grep -q 'GET /archive/doesnotexist/ HTTP/1.1\" 404'"
