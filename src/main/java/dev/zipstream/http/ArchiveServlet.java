@@ -213,7 +213,8 @@ public final class ArchiveServlet extends HttpServlet {
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
-                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()));
+                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()),
+                listing.hash());
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {

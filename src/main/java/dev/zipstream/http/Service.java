@@ -163,9 +163,11 @@ public final class Service {
      * event line.
      *
      * @param request what the event line says of the request; its hash8 names the download in log lines
+     * @param hash    the full hash, which the report keeps out of the log
      */
-    Download download(jakarta.servlet.AsyncContext async, DownloadReport.Request request) throws java.io.IOException {
-        var tracker = new Tracker(request.client(), new DownloadReport(metrics, log, request));
+    Download download(jakarta.servlet.AsyncContext async, DownloadReport.Request request, String hash)
+            throws java.io.IOException {
+        var tracker = new Tracker(request.client(), new DownloadReport(metrics, log, request, hash));
         var download = new Download(downloads, async, request.hash8(), tracker);
         tracker.download = download;
         active.add(download);
