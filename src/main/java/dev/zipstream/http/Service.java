@@ -99,7 +99,7 @@ public final class Service {
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
                 log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
-        this.readiness = new Readiness(() -> stopping ? "shutting down" : storage.unavailableReason());
+        this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
         // The CRC cache counts bytes read; hits and misses appear once it counts them too.
         this.metrics = settings.metricsToken() == null ? null : new Metrics(Version.of(),
                 settings.compression().name().toLowerCase(Locale.ROOT),
