@@ -5,7 +5,10 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,13 +27,17 @@ public record Settings(
         boolean debug,
         Path logFile,
         Compression compression,
-        int maxDownloads) {
+        int maxDownloads,
+        ZoneId zipTimeZone,
+        Path crcCacheDir,
+        Duration crcWaitLimit) {
 
     public enum Compression { STORE, DEFLATE }
 
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
     public static final int MAX_MAX_DOWNLOADS = 1_000_000;
+    public static final BigDecimal MAX_CRC_WAIT_SECONDS = BigDecimal.valueOf(600);
 
     private static final Pattern WHOLE = Pattern.compile("\\d{1,9}");
     private static final Pattern DECIMAL = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?|\\.\\d{1,9}");
@@ -55,7 +62,10 @@ public record Settings(
                 debug(source),
                 logFile(source),
                 compression(source),
-                maxDownloads(source));
+                maxDownloads(source),
+                zipTimeZone(source),
+                crcCacheDir(source),
+                crcWaitLimit(source));
     }
 
     /** The effective values, for the one log line at start. */
@@ -68,6 +78,9 @@ public record Settings(
         m.put("LOG_FILE", logFile == null ? "(container log)" : logFile.toString());
         m.put("COMPRESSION", compression.name().toLowerCase(Locale.ROOT));
         m.put("MAX_DOWNLOADS", Integer.toString(maxDownloads));
+        m.put("ZIP_TIME_ZONE", zipTimeZone.getId());
+        m.put("CRC_CACHE_DIR", crcCacheDir.toString());
+        m.put("CRC_WAIT_LIMIT", crcWaitLimit.toNanos() / 1e9 + " s");
         return m;
     }
 
@@ -207,5 +220,58 @@ public record Settings(
             throw v.invalid(rule);
         }
         return n;
+    }
+
+    /** The zone of the archives' DOS times: every instance behind one balancer must have the same. */
+    private static ZoneId zipTimeZone(Source source) {
+        Value v = source.get("ZIP_TIME_ZONE");
+        if (v == null || v.text().isEmpty()) {
+            return ZoneOffset.UTC;
+        }
+        try {
+            return ZoneId.of(v.text());
+        } catch (DateTimeException e) {
+            throw v.invalid("a time zone ID such as UTC, Europe/Berlin or +01:00");
+        }
+    }
+
+    /** Where CRCs persist; empty means a folder under java.io.tmpdir (not the context's, which Jetty deletes). */
+    private static Path crcCacheDir(Source source) {
+        Value v = source.get("CRC_CACHE_DIR");
+        if (v == null || v.text().isEmpty()) {
+            v = new Value("CRC_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "zipstream-crc").toString(),
+                    "default");
+        }
+        Path p;
+        try {
+            p = Path.of(v.text()).toAbsolutePath().normalize();
+        } catch (RuntimeException e) {
+            throw v.invalid("not a path");
+        }
+        // Creating and removing a file is the only honest test of writability (permissions, read-only mounts).
+        try {
+            Files.createDirectories(p);
+            Files.delete(Files.createTempFile(p, ".check-", ""));
+            return p;
+        } catch (IOException | SecurityException e) {
+            throw v.invalid("the folder cannot be created or written (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** The longest a request waits for missing CRCs before it is told to retry later (503, Retry-After). */
+    private static Duration crcWaitLimit(Source source) {
+        Value v = source.get("CRC_WAIT_LIMIT");
+        if (v == null) {
+            return Duration.ofSeconds(20);
+        }
+        String rule = "a plain decimal number of seconds from 0 to " + MAX_CRC_WAIT_SECONDS;
+        if (!DECIMAL.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        BigDecimal seconds = new BigDecimal(v.text());
+        if (seconds.compareTo(MAX_CRC_WAIT_SECONDS) > 0) {
+            throw v.invalid(rule);
+        }
+        return Duration.ofNanos(seconds.movePointRight(9).longValue());
     }
 }
