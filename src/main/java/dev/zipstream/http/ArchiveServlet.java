@@ -148,11 +148,11 @@ public final class ArchiveServlet extends HttpServlet {
                 response.flushBuffer();
                 return false;
             }
-            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, d));
+            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, service.times, d));
             return true;
         }
 
-        var zip = new StoredZip(listing, service.zone);
+        var zip = new StoredZip(listing, service.times.zone());
         long length = zip.length();
         String etag = zip.etag();
         response.setHeader("ETag", etag);
@@ -170,6 +170,9 @@ public final class ArchiveServlet extends HttpServlet {
             Pages.reject(service, response, Rejection.RANGE_NOT_SATISFIABLE, head);
             return false;
         }
+        if (!head && !crcsReady(response, zip, range == null ? new ByteRange(0, length) : range)) {
+            return false;
+        }
         if (range == null) {
             range = new ByteRange(0, length);
         } else {
@@ -184,6 +187,23 @@ public final class ArchiveServlet extends HttpServlet {
         var r = range;
         startDownload(request, response, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
         return true;
+    }
+
+    /**
+     * Whether the CRCs the range needs before its first file byte can be read in time; otherwise answers 503 with
+     * Retry-After while they are computed, so that the connection never sits silent past an idle timeout.
+     */
+    private boolean crcsReady(HttpServletResponse response, StoredZip zip, ByteRange range) throws IOException {
+        var wait = service.crcs.prepare(zip.crcsNeeded(range.start(), range.end()), service.settings.crcWaitLimit());
+        if (wait.ready()) {
+            return true;
+        }
+        for (String header : new String[] {"ETag", "Last-Modified", "Content-Disposition", "Accept-Ranges"}) {
+            response.setHeader(header, null);
+        }
+        response.setHeader("Retry-After", Long.toString(wait.retryAfterSeconds()));
+        Pages.reject(service, response, Rejection.UNAVAILABLE, false);
+        return false;
     }
 
     private interface Work {

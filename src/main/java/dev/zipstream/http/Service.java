@@ -8,8 +8,8 @@ import dev.zipstream.streaming.BufferPool;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
+import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
-import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +42,8 @@ public final class Service {
 
     /** The most chunk buffers one download holds at once: one waiting (two unthrottled), one filled, one written. */
     public static final int MAX_BUFFERS_PER_DOWNLOAD = 4;
+    /** Files read at once to compute missing CRCs: enough to overlap an object store's latency, few for a disk. */
+    static final int CRC_THREADS = 4;
 
     final Settings settings;
     final Log log;
@@ -49,7 +51,7 @@ public final class Service {
     final CrcCache crcs;
     final BufferPool buffers;
     final Download.Shared downloads;
-    final ZoneId zone = ZoneId.systemDefault();
+    final ZipTimes times;
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
@@ -65,7 +67,8 @@ public final class Service {
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
         this.storage = new LocalStorage(settings.storagePath());
-        this.crcs = new CrcCache(200_000, storage);
+        this.times = new ZipTimes(settings.zipTimeZone());
+        this.crcs = new CrcCache(200_000, storage, settings.crcCacheDir(), CRC_THREADS, log::warning);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
@@ -197,6 +200,7 @@ public final class Service {
             }
         }
         producers.shutdownNow();
+        crcs.close();
         storage.close();
         scheduler.shutdownNow();
         try {

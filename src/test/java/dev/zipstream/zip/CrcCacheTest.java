@@ -1,0 +1,358 @@
+package dev.zipstream.zip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zipstream.Trees;
+import dev.zipstream.storage.EntryChanged;
+import dev.zipstream.storage.Listing;
+import dev.zipstream.storage.LocalStorage;
+import dev.zipstream.storage.Storage;
+import dev.zipstream.streaming.Produce;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CrcCacheTest {
+
+    @TempDir
+    Path tmp;
+
+    /** The real storage, counting how often each file is opened; a gate can hold the first read of a file. */
+    static final class Counting implements Storage {
+        final LocalStorage real;
+        final Map<String, AtomicInteger> opens = new ConcurrentHashMap<>();
+        volatile CountDownLatch gate;
+
+        Counting(Path root) {
+            real = new LocalStorage(root);
+        }
+
+        int opens(Listing.Entry entry) {
+            var n = opens.get(entry.locator());
+            return n == null ? 0 : n.get();
+        }
+
+        int totalOpens() {
+            return opens.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+
+        @Override
+        public Optional<Listing> list(String hash) throws IOException {
+            return real.list(hash);
+        }
+
+        @Override
+        public ReadableByteChannel open(Listing.Entry entry, long from, long length) throws IOException {
+            opens.computeIfAbsent(entry.locator(), k -> new AtomicInteger()).incrementAndGet();
+            var channel = real.open(entry, from, length);
+            var held = gate;
+            gate = null;
+            if (held == null) {
+                return channel;
+            }
+            return new ReadableByteChannel() {
+                @Override
+                public int read(ByteBuffer dst) throws IOException {
+                    try {
+                        held.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted at the gate");
+                    }
+                    return channel.read(dst);
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return channel.isOpen();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    channel.close();
+                }
+            };
+        }
+
+        @Override
+        public String unavailableReason() {
+            return null;
+        }
+
+        @Override
+        public List<String> hashes() throws IOException {
+            return real.hashes();
+        }
+
+        @Override
+        public String describe() {
+            return "counting " + real.describe();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private Listing folder(String hash, int files, int size) throws IOException {
+        var rnd = new Random(hash.hashCode());
+        for (int i = 0; i < files; i++) {
+            Trees.file(tmp.resolve(hash), "f" + i + ".bin", Trees.bytes(rnd, size));
+        }
+        return new LocalStorage(tmp).list(hash).orElseThrow();
+    }
+
+    private static int crcOf(Path file) throws IOException {
+        var crc = new CRC32();
+        crc.update(Files.readAllBytes(file));
+        return (int) crc.getValue();
+    }
+
+    private Path path(Listing.Entry entry) {
+        return Path.of(entry.locator());
+    }
+
+    private static List<Listing.Entry> files(Listing listing) {
+        return listing.entries().stream().filter(e -> !e.directory()).toList();
+    }
+
+    /** A thundering herd: 1,000 requests at once on a folder never seen, half through prepare, read each file once. */
+    @Test
+    void thousandConcurrentRequestsReadEachFileOnce() throws Exception {
+        var listing = folder("herd", 8, 256 * 1024);
+        var storage = new Counting(tmp);
+        var entries = files(listing);
+        try (var cache = new CrcCache(1000, storage, tmp.resolve("crc"), 4, m -> { })) {
+            var start = new CountDownLatch(1);
+            var failures = new AtomicReference<Throwable>();
+            var threads = new ArrayList<Thread>();
+            for (int t = 0; t < 1000; t++) {
+                int id = t;
+                var order = new ArrayList<>(entries);
+                Collections.shuffle(order, new Random(t));
+                var thread = new Thread(() -> {
+                    try {
+                        start.await();
+                        if (id % 2 == 0) {
+                            cache.prepare(new CrcCache.Needs(order, List.of()), Duration.ofSeconds(60));
+                        }
+                        for (var e : order) {
+                            assertEquals(crcOf(path(e)), cache.crc(e), e.name());
+                        }
+                    } catch (Throwable e) {
+                        failures.compareAndSet(null, e);
+                    }
+                });
+                thread.start();
+                threads.add(thread);
+            }
+            start.countDown();
+            for (var thread : threads) {
+                thread.join();
+            }
+            if (failures.get() != null) {
+                throw new AssertionError("a request failed", failures.get());
+            }
+            for (var e : entries) {
+                assertEquals(1, storage.opens(e), e.name() + " opened");
+            }
+            assertEquals(listing.totalSize(), cache.bytesRead());
+            assertEquals(entries.size(), cache.filesRead());
+        }
+    }
+
+    @Test
+    void crcsSurviveARestartAndAreSharedThroughTheFolder() throws Exception {
+        var listing = folder("persist", 3, 10_000);
+        Path dir = tmp.resolve("crc");
+        try (var first = new CrcCache(1000, new Counting(tmp), dir, 2, m -> { })) {
+            for (var e : files(listing)) {
+                first.crc(e);
+            }
+        }
+        var storage = new Counting(tmp);
+        try (var second = new CrcCache(1000, storage, dir, 2, m -> { })) {
+            for (var e : files(listing)) {
+                assertEquals(crcOf(path(e)), second.crc(e));
+            }
+            assertEquals(0, storage.totalOpens(), "every CRC came from the folder");
+            assertEquals(0, second.bytesRead());
+        }
+    }
+
+    @Test
+    void corruptTornOrMisfiledCacheFilesAreIgnoredNeverTrusted() throws Exception {
+        var listing = folder("corrupt", 3, 10_000);
+        var entries = files(listing);
+        Path dir = tmp.resolve("crc");
+        var store = new CrcStore(dir, m -> { });
+        try (var first = new CrcCache(1000, new Counting(tmp), dir, 2, m -> { })) {
+            for (var e : entries) {
+                first.crc(e);
+            }
+        }
+        List<Path> stored;
+        try (var walk = Files.walk(dir)) {
+            stored = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertEquals(3, stored.size());
+        // One with a flipped bit, one cut short, one holding another file's record (named for a different key).
+        byte[] bytes = Files.readAllBytes(stored.get(0));
+        bytes[bytes.length - 6] ^= 1;
+        Files.write(stored.get(0), bytes);
+        Files.write(stored.get(1), java.util.Arrays.copyOf(Files.readAllBytes(stored.get(1)), 20));
+        Files.write(stored.get(2), Files.readAllBytes(stored.get(0)));
+        assertTrue(stored.stream().allMatch(p -> store.load(java.util.HexFormat.of()
+                .parseHex(p.getFileName().toString())).isEmpty()), "the store itself refuses all three");
+
+        var storage = new Counting(tmp);
+        try (var second = new CrcCache(1000, storage, dir, 2, m -> { })) {
+            for (var e : entries) {
+                assertEquals(crcOf(path(e)), second.crc(e), e.name());
+            }
+            assertEquals(3, storage.totalOpens(), "each file read again");
+        }
+    }
+
+    /**
+     * A wrong CRC in the cache (written by a faulty instance, say) is found when streaming the whole file, ends
+     * that download, and is dropped from memory and disk so that the next download gets the right one.
+     */
+    @Test
+    void aCrcThatStreamingContradictsIsDroppedFromMemoryAndDisk() throws Exception {
+        var listing = folder("poison", 1, 10_000);
+        var entry = files(listing).get(0);
+        Path dir = tmp.resolve("crc");
+        var storage = new Counting(tmp);
+        int right = crcOf(path(entry));
+        try (var cache = new CrcCache(1000, storage, dir, 2, m -> { })) {
+            cache.put(entry, right ^ 0x5a5a);
+            var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
+            var failure = assertThrows(AssertionError.class, () -> Produce.run(4096,
+                    out -> ZipProducer.store(zip, 0, zip.length(), StoredZip.files(cache, storage), out)));
+            assertTrue(failure.getCause() instanceof EntryChanged, String.valueOf(failure.getCause()));
+            assertEquals(right, cache.crc(entry), "memory no longer holds the wrong one");
+        }
+        try (var restarted = new CrcCache(1000, new Counting(tmp), dir, 2, m -> { })) {
+            assertEquals(right, restarted.crc(entry), "nor does the disk");
+        }
+    }
+
+    /** Too much to read before the first byte: retry later, while the pool computes; the retry is served warm. */
+    @Test
+    void slowFirstByteGetsRetryAfterAndTheRetryIsServedFromTheCache() throws Exception {
+        var listing = folder("cold", 4, 2 * 1024 * 1024);
+        var storage = new Counting(tmp);
+        try (var cache = new CrcCache(1000, storage, tmp.resolve("crc"), 2, m -> { })) {
+            var needs = new CrcCache.Needs(files(listing), List.of());
+            var wait = cache.prepare(needs, Duration.ZERO);
+            assertFalse(wait.ready());
+            assertTrue(wait.retryAfterSeconds() >= 1, "Retry-After " + wait.retryAfterSeconds());
+            // what the pool had not read yet when the estimate was made
+            assertTrue(wait.bytesToRead() > 0 && wait.bytesToRead() <= listing.totalSize(), "" + wait.bytesToRead());
+            dev.zipstream.Eventually.within(Duration.ofSeconds(30), cache::inFlight, n -> n == 0,
+                    "background CRCs finished");
+            assertEquals(CrcCache.Wait.READY, cache.prepare(needs, Duration.ZERO));
+            for (var e : files(listing)) {
+                assertEquals(crcOf(path(e)), cache.crc(e));
+            }
+            assertEquals(4, storage.totalOpens(), "each file read once, in the background");
+        }
+    }
+
+    @Test
+    void smallEnoughWorkIsReadyAtOnceAndComputedAhead() throws Exception {
+        var listing = folder("warmish", 2, 1000);
+        var storage = new Counting(tmp);
+        try (var cache = new CrcCache(1000, storage, null, 2, m -> { })) {
+            var entries = files(listing);
+            var wait = cache.prepare(new CrcCache.Needs(entries.subList(0, 1), entries.subList(1, 2)),
+                    Duration.ofSeconds(20));
+            assertTrue(wait.ready());
+            dev.zipstream.Eventually.within(Duration.ofSeconds(10), storage::totalOpens, n -> n == 2,
+                    "both computed in the background");
+        }
+    }
+
+    /** A download that ends while it reads a CRC others wait for hands the work over rather than failing them. */
+    @Test
+    void anInterruptedReaderHandsItsWorkToTheNextWaiter() throws Exception {
+        var listing = folder("interrupt", 1, 100_000);
+        var entry = files(listing).get(0);
+        var storage = new Counting(tmp);
+        storage.gate = new CountDownLatch(1); // the first open blocks until interrupted
+        try (var cache = new CrcCache(1000, storage, null, 2, m -> { })) {
+            var firstFailure = new AtomicReference<Throwable>();
+            var first = new Thread(() -> {
+                try {
+                    cache.crc(entry);
+                } catch (Throwable t) {
+                    firstFailure.set(t);
+                }
+            });
+            first.start();
+            dev.zipstream.Eventually.within(Duration.ofSeconds(10), () -> storage.opens(entry), n -> n == 1,
+                    "the first reader at the gate");
+            var second = new AtomicReference<Object>();
+            var waiter = new Thread(() -> {
+                try {
+                    second.set(cache.crc(entry));
+                } catch (Throwable t) {
+                    second.set(t);
+                }
+            });
+            waiter.start();
+            first.interrupt();
+            first.join();
+            waiter.join();
+            assertTrue(firstFailure.get() instanceof IOException, String.valueOf(firstFailure.get()));
+            assertEquals(crcOf(path(entry)), second.get());
+            assertEquals(2, storage.opens(entry));
+        }
+    }
+
+    @Test
+    void closingTheCacheStopsItsThreads() throws Exception {
+        var listing = folder("threads", 3, 100_000);
+        var cache = new CrcCache(1000, new Counting(tmp), null, 2, m -> { });
+        cache.prepare(new CrcCache.Needs(List.of(), files(listing)), Duration.ofSeconds(20));
+        cache.close();
+        dev.zipstream.Eventually.within(Duration.ofSeconds(10), dev.zipstream.Eventually::serviceThreads,
+                names -> names.stream().noneMatch(n -> n.startsWith("zipstream-crc-")), "CRC threads gone");
+    }
+
+    @Test
+    void diskFailuresOnlyMakeTheCacheForget() throws Exception {
+        var listing = folder("nodisk", 1, 1000);
+        Path notADir = Files.writeString(tmp.resolve("a-file"), "x");
+        var warnings = new ArrayList<String>();
+        try (var cache = new CrcCache(1000, new Counting(tmp), notADir, 2, warnings::add)) {
+            var e = files(listing).get(0);
+            assertEquals(crcOf(path(e)), cache.crc(e));
+        }
+        assertFalse(warnings.isEmpty());
+        assertFalse(warnings.get(0).contains("nodisk"), "no locator in the warning: " + warnings.get(0));
+        assertNotEquals(0, warnings.get(0).length());
+    }
+}
