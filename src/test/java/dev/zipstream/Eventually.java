@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Waits for a condition that another thread brings about, failing with what was last seen. */
-final class Eventually {
+public final class Eventually {
     private Eventually() {
     }
 
-    static <T> void within(Duration limit, Supplier<T> observe, java.util.function.Predicate<T> done, String what)
+    public static <T> void within(Duration limit, Supplier<T> observe, java.util.function.Predicate<T> done, String what)
             throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         T seen = observe.get();
@@ -22,7 +22,7 @@ final class Eventually {
     }
 
     /** Open file descriptors of this JVM that point into {@code folder}. */
-    static long openFilesUnder(java.nio.file.Path folder) {
+    public static long openFilesUnder(java.nio.file.Path folder) {
         try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
                 try {
@@ -37,12 +37,12 @@ final class Eventually {
     }
 
     /** Live platform threads whose name the service gave them. */
-    static java.util.List<String> serviceThreads() {
+    public static java.util.List<String> serviceThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("zipstream-") && t.isAlive()).map(Thread::getName).toList();
     }
 
-    static Duration seconds(double s) {
+    public static Duration seconds(double s) {
         return Duration.ofMillis((long) (s * 1000));
     }
 }

@@ -1,5 +1,6 @@
 package dev.zipstream;
 
+import dev.zipstream.http.Service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

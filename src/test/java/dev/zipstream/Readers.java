@@ -21,12 +21,12 @@ import java.util.zip.ZipInputStream;
  * Independent ZIP readers: Info-ZIP unzip, 7-Zip, libarchive's bsdtar, Python's zipfile, and the JDK's ZipFile and
  * ZipInputStream. Each check reads an archive the way a user's tool would and compares it with the source.
  */
-final class Readers {
+public final class Readers {
     private Readers() {
     }
 
     /** Every reader agrees that {@code zip} holds exactly {@code expected} (name to content). */
-    static void assertAllRead(Path zip, Map<String, byte[]> expected, Path scratch) throws Exception {
+    public static void assertAllRead(Path zip, Map<String, byte[]> expected, Path scratch) throws Exception {
         assertSame(expected, javaZipFile(zip), "java.util.zip.ZipFile");
         try (var in = Files.newInputStream(zip)) {
             assertSame(expected, javaZipInputStream(in), "java.util.zip.ZipInputStream");
@@ -37,14 +37,14 @@ final class Readers {
         pythonMatches(zip, expected);
     }
 
-    static void assertSame(Map<String, byte[]> expected, Map<String, byte[]> actual, String reader) {
+    public static void assertSame(Map<String, byte[]> expected, Map<String, byte[]> actual, String reader) {
         assertEquals(expected.keySet(), actual.keySet(), reader + ": entry names");
         for (var e : expected.entrySet()) {
             assertArrayEquals(e.getValue(), actual.get(e.getKey()), reader + ": content of " + e.getKey());
         }
     }
 
-    static Map<String, byte[]> javaZipFile(Path zip) throws IOException {
+    public static Map<String, byte[]> javaZipFile(Path zip) throws IOException {
         var map = new TreeMap<String, byte[]>();
         try (var file = new ZipFile(zip.toFile(), StandardCharsets.UTF_8)) {
             var entries = file.entries();
@@ -59,7 +59,7 @@ final class Readers {
     }
 
     /** Front to back, as a streaming reader does: checks each entry's size and CRC on the way. */
-    static Map<String, byte[]> javaZipInputStream(InputStream stream) throws IOException {
+    public static Map<String, byte[]> javaZipInputStream(InputStream stream) throws IOException {
         var map = new TreeMap<String, byte[]>();
         try (var in = new ZipInputStream(stream, StandardCharsets.UTF_8)) {
             for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
@@ -69,28 +69,28 @@ final class Readers {
         return map;
     }
 
-    static Map<String, byte[]> javaZipInputStream(byte[] zip) throws IOException {
+    public static Map<String, byte[]> javaZipInputStream(byte[] zip) throws IOException {
         return javaZipInputStream(new ByteArrayInputStream(zip));
     }
 
-    static void unzipTest(Path zip) throws Exception {
+    public static void unzipTest(Path zip) throws Exception {
         run(List.of("unzip", "-tqq", zip.toString()), "unzip -t");
     }
 
-    static void sevenZipTest(Path zip, int entries) throws Exception {
+    public static void sevenZipTest(Path zip, int entries) throws Exception {
         String out = run(List.of("7z", "t", "-bd", zip.toString()), "7z t");
         if (entries > 0 && !out.contains("Everything is Ok")) {
             throw new AssertionError("7z t did not say Everything is Ok:\n" + out);
         }
     }
 
-    static void bsdtarExtractMatches(Path zip, Map<String, byte[]> expected, Path into) throws Exception {
+    public static void bsdtarExtractMatches(Path zip, Map<String, byte[]> expected, Path into) throws Exception {
         run(List.of("bsdtar", "-tf", zip.toString()), "bsdtar -t");
         run(List.of("bsdtar", "-xf", zip.toString(), "-C", into.toString()), "bsdtar -x");
         assertSame(expected, Trees.expected(into), "bsdtar");
     }
 
-    static void pythonMatches(Path zip, Map<String, byte[]> expected) throws Exception {
+    public static void pythonMatches(Path zip, Map<String, byte[]> expected) throws Exception {
         String script = String.join("\n",
                 "import sys, zipfile, hashlib",
                 "z = zipfile.ZipFile(sys.argv[1])",
@@ -114,7 +114,7 @@ final class Readers {
         assertEquals(wanted, actual, "python zipfile: names and contents");
     }
 
-    static String sha256(byte[] b) {
+    public static String sha256(byte[] b) {
         try {
             var sb = new StringBuilder();
             for (byte x : java.security.MessageDigest.getInstance("SHA-256").digest(b)) {
@@ -127,7 +127,7 @@ final class Readers {
     }
 
     /** Runs a reader; fails the test with its output when it fails. */
-    static String run(List<String> command, String what) throws Exception {
+    public static String run(List<String> command, String what) throws Exception {
         var cmd = new ArrayList<>(command);
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("LANG", "C.UTF-8");

@@ -1,5 +1,7 @@
 package dev.zipstream;
 
+import dev.zipstream.http.Pages;
+import dev.zipstream.http.Service;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -11,12 +11,12 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Folders of files to archive, and what an archive of them must hold. */
-final class Trees {
+public final class Trees {
     private Trees() {
     }
 
     /** A fixed tree with every awkward case: UTF-8 names, spaces, nesting, empty files and folders. */
-    static Path awkward(Path dir) throws IOException {
+    public static Path awkward(Path dir) throws IOException {
         var rnd = new Random(42);
         file(dir, "photos/été 2024/IMG 0001.jpg", bytes(rnd, 70_000));
         file(dir, "photos/été 2024/IMG 0002.jpg", bytes(rnd, 123_457));
@@ -32,7 +32,7 @@ final class Trees {
     }
 
     /** A random tree: random depth, names from several scripts, empty files and folders, sizes up to maxSize. */
-    static Path random(Path dir, Random rnd, int files, int maxSize) throws IOException {
+    public static Path random(Path dir, Random rnd, int files, int maxSize) throws IOException {
         String[] parts = {"a", "B", "photo", "é", "日本", "Ωmega", "with space", "x.y", "ß", "😀", "z"};
         Files.createDirectories(dir);
         for (int i = 0; i < files; i++) {
@@ -52,7 +52,7 @@ final class Trees {
         return dir;
     }
 
-    static void file(Path dir, String name, byte[] content) throws IOException {
+    public static void file(Path dir, String name, byte[] content) throws IOException {
         Path p = dir.resolve(name);
         Files.createDirectories(p.getParent());
         Files.write(p, content);
@@ -60,7 +60,7 @@ final class Trees {
         Files.setLastModifiedTime(p, FileTime.fromMillis(1_700_000_000_000L));
     }
 
-    static byte[] bytes(Random rnd, int size) {
+    public static byte[] bytes(Random rnd, int size) {
         byte[] b = new byte[size];
         rnd.nextBytes(b);
         return b;
@@ -70,7 +70,7 @@ final class Trees {
      * What the archive of {@code dir} must contain: every regular file by its '/'-separated relative name, and a
      * folder entry (name ending in '/', empty content) for each folder with nothing else in it.
      */
-    static Map<String, byte[]> expected(Path dir) {
+    public static Map<String, byte[]> expected(Path dir) {
         var map = new TreeMap<String, byte[]>();
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.forEach(p -> {

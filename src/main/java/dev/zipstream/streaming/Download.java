@@ -1,0 +1,295 @@
+package dev.zipstream.streaming;
+
+import dev.zipstream.log.Log;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One download in flight: the throttled writer that moves chunks from the queue to the client, and the one place
+ * where a download ends.
+ *
+ * <p>The write loop follows one rule: exactly one party may attempt the next write. The container, after
+ * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
+ * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
+ * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
+ * as soon as it offers a chunk). After each write the writer asks {@code isReady()} once: true means the write is
+ * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
+ * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
+ * a later {@code isReady()} returns true.
+ */
+public final class Download implements WriteListener, AsyncListener {
+
+    /** How chunks are paced. */
+    public record Pacing(Duration delay, boolean debug) {
+    }
+
+    /** What the rest of the service learns of a download: it never reaches back into the download. */
+    public interface Observer {
+        /** A chunk of {@code bytes} was handed to the container. */
+        default void written(int bytes) {
+        }
+
+        /** The first body byte went to the container this long after the download began. */
+        default void firstByte(long nanos) {
+        }
+
+        /** Called once, whatever ended the download, after everything it held was released. */
+        void ended(Ended ended);
+    }
+
+    public record Ended(Outcome outcome, long bytesSent, long durationNanos, Throwable cause) {
+    }
+
+    /** What a download shares with all others: the pacing, the write timer, the buffers, and the log. */
+    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Log log,
+            boolean dispatchesWhileStopping) {
+    }
+
+    /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
+    public static final String ABORT_ATTRIBUTE = "dev.zipstream.abort";
+
+    private final Shared shared;
+    private final Observer observer;
+    private final AsyncContext async;
+    private final HttpServletResponse response;
+    private final ServletOutputStream out;
+    private final ChunkQueue queue;
+    private final String label;
+    private final long delayNanos;
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean parked = new AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile Future<?> producer;
+    private volatile ScheduledFuture<?> timer;
+    private volatile long sent;
+    private ChunkQueue.Chunk inFlight;
+    private long nextWrite;
+    private int chunks;
+
+    /** @param label names the download in log lines: never the whole hash, which is a credential */
+    public Download(Shared shared, AsyncContext async, String label, Observer observer) throws IOException {
+        this.shared = shared;
+        this.observer = observer;
+        this.async = async;
+        this.response = (HttpServletResponse) async.getResponse();
+        this.out = response.getOutputStream();
+        this.label = label;
+        this.delayNanos = shared.pacing().delay().toNanos();
+        // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
+        // let producing and writing overlap.
+        this.queue = new ChunkQueue(shared.buffers(), delayNanos > 0 ? 1 : 2, this::chunkOffered);
+    }
+
+    public ChunkQueue queue() {
+        return queue;
+    }
+
+    /** Starts writing; the producer must already have been started (see {@link #producerStarted}). */
+    public void start() {
+        async.addListener(this);
+        out.setWriteListener(this);
+    }
+
+    public void producerStarted(Future<?> future) {
+        producer = future;
+        if (ended.get()) {
+            future.cancel(true);
+        }
+    }
+
+    public long buffersHeld() {
+        return queue.held();
+    }
+
+    @Override
+    public void onWritePossible() throws IOException {
+        while (!ended.get()) {
+            if (!out.isReady()) {
+                return; // the container now owns the next call
+            }
+            // The last write is done: its buffer can serve again, here or in another download, at once rather
+            // than after the pause.
+            if (inFlight != null) {
+                queue.release(inFlight);
+                inFlight = null;
+            }
+            long wait = nextWrite - System.nanoTime();
+            if (delayNanos > 0 && wait > 0) {
+                schedule(wait); // the timer now owns the next call
+                return;
+            }
+            var chunk = queue.poll();
+            if (chunk == null) {
+                if (queue.isDrained()) {
+                    finish(Outcome.COMPLETE, null);
+                    return;
+                }
+                // Park; the producer resumes us after its next offer. Looking once more closes the window in which
+                // it offered between our poll and our parking; the compare-and-set lets only one of us go on.
+                parked.set(true);
+                if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
+                    return;
+                }
+                continue;
+            }
+            out.write(chunk.buffer(), 0, chunk.length());
+            inFlight = chunk;
+            if (sent == 0) {
+                observer.firstByte(System.nanoTime() - startNanos);
+            }
+            sent += chunk.length();
+            observer.written(chunk.length());
+            if (shared.pacing().debug()) {
+                shared.log().info(label + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
+            }
+            // After the last chunk nothing is throttled: the response completes as soon as the write is done.
+            nextWrite = queue.isDrained() ? 0 : System.nanoTime() + delayNanos;
+        }
+    }
+
+    /** The producer's wake-up call: resumes a parked writer, on the scheduler. */
+    private void chunkOffered() {
+        if (parked.compareAndSet(true, false)) {
+            schedule(0);
+        }
+    }
+
+    private void schedule(long nanos) {
+        try {
+            var task = shared.scheduler().schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+            timer = task;
+            if (ended.get()) {
+                task.cancel(false); // finish() ran meanwhile and may have missed it: hold nothing past the end
+            }
+        } catch (RejectedExecutionException e) {
+            finish(Outcome.SHUTDOWN, null);
+        }
+    }
+
+    /** The writer run by the scheduler: no container to report to, so failures end the download here. */
+    private void resume() {
+        try {
+            onWritePossible();
+        } catch (IOException e) {
+            finish(Outcome.CLIENT_GONE, e);
+        } catch (RuntimeException | Error e) {
+            finish(Outcome.FAILED, e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        finish(stalled(t) ? Outcome.STALLED : Outcome.CLIENT_GONE, t);
+    }
+
+    /** The container's idle timeout arrives as an error: Jetty's TimeoutException, Tomcat's SocketTimeoutException. */
+    static boolean stalled(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof TimeoutException || c instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        finish(Outcome.CLIENT_GONE, null); // no-op when we completed it ourselves
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        finish(Outcome.FAILED, new IOException("async timeout"));
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        onError(event.getThrowable());
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+    }
+
+    /**
+     * Ends the download, once, whatever ended it: stops the producer (waking it if it is blocked on a full queue),
+     * drops the queued chunks, cancels the timer, frees the slot, logs one line, and ends the response. A failure
+     * after the first byte went out cuts the connection, so the client never holds a valid-looking short archive.
+     */
+    public void finish(Outcome outcome, Throwable cause) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        parked.set(false);
+        var p = producer;
+        if (p != null) {
+            p.cancel(true);
+        }
+        var t = timer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        queue.close();
+        try {
+            observer.ended(new Ended(outcome, sent, System.nanoTime() - startNanos, cause));
+        } catch (RuntimeException e) {
+            shared.log().warning("download " + label + ": reporting its end failed: " + e);
+        }
+        try {
+            switch (outcome) {
+                case COMPLETE, CLIENT_GONE, STALLED -> async.complete();
+                case FAILED, SHUTDOWN -> abort(outcome, cause);
+            }
+        } catch (IllegalStateException e) {
+            // The container already ended the request (it does after a client error): nothing left to do.
+        }
+    }
+
+    private void abort(Outcome outcome, Throwable cause) {
+        if (!response.isCommitted()) {
+            response.reset();
+            response.setStatus(outcome == Outcome.SHUTDOWN ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                    : HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+            response.setContentLength(0);
+            async.complete();
+            return;
+        }
+        // The Servlet API has no abort. Jetty closes the connection when a dispatched request whose response is
+        // committed throws; it also does so on its own when it stops. Tomcat refuses a dispatch into a context that
+        // is stopping (logging an error), which is where a failing download may find itself, but it closes the
+        // connection of a committed response whose async timeout expires: that is its cut.
+        if (!shared.dispatchesWhileStopping()) {
+            try {
+                async.setTimeout(1);
+            } catch (IllegalStateException e) {
+                shared.log().warning("download " + label + ": left to the idle timeout to cut (" + e + ")");
+            }
+            return;
+        }
+        if (outcome == Outcome.SHUTDOWN) {
+            async.setTimeout(1); // in case the dispatch below is refused
+        }
+        async.getRequest().setAttribute(ABORT_ATTRIBUTE, cause == null ? "shutdown" : cause.toString());
+        try {
+            async.dispatch();
+        } catch (RuntimeException e) {
+            // Refused: completing would end a chunked body cleanly, so leave the cut to the container's timeouts.
+            shared.log().warning("download " + label + ": could not cut the connection at once (" + e + ")");
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package dev.zipstream.zip;
+
+import dev.zipstream.storage.EntryChanged;
+import dev.zipstream.storage.Listing;
+import dev.zipstream.storage.Storage;
+import dev.zipstream.streaming.ChunkOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * The layout of a ZIP archive whose entries are all STORED, computed from the listing alone: every entry's offset,
+ * the central directory's position and size, the exact length. Because the layout is known before the first byte,
+ * any byte range of the archive can be written without producing what precedes it: local headers, a byte range of
+ * a file, central directory records and end records are generated for the requested range only.
+ *
+ * <p>Entries carry no data descriptor (general purpose bit 3 clear): the CRC goes into the local header, so each
+ * entry's CRC must be known before its header is written. Names are UTF-8 with bit 11 set. Zip64 extra fields and
+ * end records are used exactly where a value does not fit; the same predicates decide the length and the bytes.
+ */
+public final class StoredZip {
+
+    /** The thresholds at which Zip64 is needed. Tests lower them to reach every Zip64 path with small files. */
+    public record Limits(long field32, int count16) {
+        static final Limits ZIP = new Limits(0xFFFFFFFFL, 0xFFFF);
+
+        boolean overflows(long value) {
+            return value >= field32;
+        }
+    }
+
+    /** Where the bytes of a file entry come from; tests substitute a generator to reach the thresholds. */
+    public interface Content {
+        /** The CRC of the whole entry, before its header is written. */
+        int crc(Listing.Entry entry) throws IOException;
+
+        /**
+         * Writes bytes {@code [from, from + length)} of the entry's data. When the whole entry is written, the
+         * content is expected to check it against {@code expectedCrc} and fail if it differs.
+         */
+        void write(Listing.Entry entry, long from, long length, int expectedCrc, ChunkOutputStream out)
+                throws IOException;
+    }
+
+    private static final int LOCAL_FIXED = 30;
+    private static final int CENTRAL_FIXED = 46;
+    private static final int END_FIXED = 22;
+    private static final int ZIP64_END = 56;
+    private static final int ZIP64_LOCATOR = 20;
+    private static final int VERSION_ZIP64 = 45;
+    private static final int MADE_BY_UNIX = 3 << 8 | VERSION_ZIP64;
+    private static final int FLAG_UTF8 = 1 << 11;
+
+    private final List<Listing.Entry> entries;
+    private final Limits limits;
+    private final ZoneId zone;
+    private final long[] offsets;
+    private final long centralOffset;
+    private final long centralSize;
+    private final boolean zip64End;
+    private final long length;
+
+    public StoredZip(Listing listing, ZoneId zone) {
+        this(listing, zone, Limits.ZIP);
+    }
+
+    public StoredZip(Listing listing, ZoneId zone, Limits limits) {
+        this.entries = listing.entries();
+        this.limits = limits;
+        this.zone = zone;
+        this.offsets = new long[entries.size()];
+        long offset = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            offsets[i] = offset;
+            offset += localHeaderLength(entries.get(i)) + entries.get(i).size();
+        }
+        this.centralOffset = offset;
+        long central = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            central += centralRecordLength(entries.get(i), offsets[i]);
+        }
+        this.centralSize = central;
+        this.zip64End = entries.size() >= limits.count16()
+                || limits.overflows(centralOffset) || limits.overflows(centralSize);
+        this.length = centralOffset + centralSize + (zip64End ? ZIP64_END + ZIP64_LOCATOR : 0) + END_FIXED;
+    }
+
+    /** The archive's exact length in bytes. */
+    public long length() {
+        return length;
+    }
+
+    /** Writes bytes {@code [start, end)} of the archive. */
+    public void write(ChunkOutputStream out, long start, long end, Content content) throws IOException {
+        for (int i = 0; i < entries.size() && offsets[i] < end; i++) {
+            var entry = entries.get(i);
+            long headerEnd = offsets[i] + localHeaderLength(entry);
+            long dataEnd = headerEnd + entry.size();
+            if (dataEnd <= start) {
+                continue;
+            }
+            boolean header = headerEnd > start;
+            long from = Math.max(start, headerEnd);
+            long to = Math.min(end, dataEnd);
+            // A CRC costs a read of the file when not cached: take it only for a header, or to check a whole entry.
+            int crc = header || (from == headerEnd && to == dataEnd) ? content.crc(entry) : 0;
+            if (header) {
+                writeSlice(out, localHeader(entry, crc), offsets[i], start, end);
+            }
+            if (to > from) {
+                content.write(entry, from - headerEnd, to - from, crc, out);
+            }
+        }
+        if (end > centralOffset) {
+            long position = centralOffset;
+            for (int i = 0; i < entries.size() && position < end; i++) {
+                var entry = entries.get(i);
+                int recordLength = centralRecordLength(entry, offsets[i]);
+                if (position + recordLength > start) {
+                    writeSlice(out, centralRecord(entry, offsets[i], content.crc(entry)), position, start, end);
+                }
+                position += recordLength;
+            }
+            writeSlice(out, endRecords(), centralOffset + centralSize, start, end);
+        }
+    }
+
+    /** Writes the part of {@code bytes} (which sit at {@code position} in the archive) inside {@code [start, end)}. */
+    private static void writeSlice(ChunkOutputStream out, byte[] bytes, long position, long start, long end)
+            throws IOException {
+        long from = Math.max(start, position);
+        long to = Math.min(end, position + bytes.length);
+        if (to > from) {
+            out.write(bytes, (int) (from - position), (int) (to - from));
+        }
+    }
+
+    private boolean zip64Size(Listing.Entry entry) {
+        return limits.overflows(entry.size());
+    }
+
+    private int localHeaderLength(Listing.Entry entry) {
+        return LOCAL_FIXED + entry.nameBytes().length + (zip64Size(entry) ? 20 : 0);
+    }
+
+    private int centralExtraLength(Listing.Entry entry, long offset) {
+        int fields = (zip64Size(entry) ? 16 : 0) + (limits.overflows(offset) ? 8 : 0);
+        return fields == 0 ? 0 : 4 + fields;
+    }
+
+    private int centralRecordLength(Listing.Entry entry, long offset) {
+        return CENTRAL_FIXED + entry.nameBytes().length + centralExtraLength(entry, offset);
+    }
+
+    private byte[] localHeader(Listing.Entry entry, int crc) {
+        boolean zip64 = zip64Size(entry);
+        var b = buffer(localHeaderLength(entry));
+        b.putInt(0x04034b50);
+        b.putShort((short) versionNeeded(entry, zip64));
+        b.putShort((short) FLAG_UTF8);
+        b.putShort((short) 0); // STORED
+        b.putInt(dosTime(entry.mtime()));
+        b.putInt(crc);
+        b.putInt(zip64 ? -1 : (int) entry.size());
+        b.putInt(zip64 ? -1 : (int) entry.size());
+        b.putShort((short) entry.nameBytes().length);
+        b.putShort((short) (zip64 ? 20 : 0));
+        b.put(entry.nameBytes());
+        if (zip64) {
+            b.putShort((short) 0x0001).putShort((short) 16).putLong(entry.size()).putLong(entry.size());
+        }
+        return b.array();
+    }
+
+    private byte[] centralRecord(Listing.Entry entry, long offset, int crc) {
+        boolean zip64 = zip64Size(entry);
+        boolean zip64Offset = limits.overflows(offset);
+        int extra = centralExtraLength(entry, offset);
+        var b = buffer(centralRecordLength(entry, offset));
+        b.putInt(0x02014b50);
+        b.putShort((short) MADE_BY_UNIX);
+        b.putShort((short) versionNeeded(entry, zip64 || zip64Offset));
+        b.putShort((short) FLAG_UTF8);
+        b.putShort((short) 0);
+        b.putInt(dosTime(entry.mtime()));
+        b.putInt(crc);
+        b.putInt(zip64 ? -1 : (int) entry.size());
+        b.putInt(zip64 ? -1 : (int) entry.size());
+        b.putShort((short) entry.nameBytes().length);
+        b.putShort((short) extra);
+        b.putShort((short) 0); // comment
+        b.putShort((short) 0); // disk
+        b.putShort((short) 0); // internal attributes
+        // Unix mode in the high half, so that unzip and bsdtar restore ordinary permissions; 0x10 marks a folder.
+        b.putInt(entry.directory() ? (0040755 << 16) | 0x10 : 0100644 << 16);
+        b.putInt(zip64Offset ? -1 : (int) offset);
+        b.put(entry.nameBytes());
+        if (extra > 0) {
+            b.putShort((short) 0x0001).putShort((short) (extra - 4));
+            if (zip64) {
+                b.putLong(entry.size()).putLong(entry.size());
+            }
+            if (zip64Offset) {
+                b.putLong(offset);
+            }
+        }
+        return b.array();
+    }
+
+    private byte[] endRecords() {
+        int count = entries.size();
+        var b = buffer((zip64End ? ZIP64_END + ZIP64_LOCATOR : 0) + END_FIXED);
+        if (zip64End) {
+            long zip64EndOffset = centralOffset + centralSize;
+            b.putInt(0x06064b50).putLong(ZIP64_END - 12);
+            b.putShort((short) MADE_BY_UNIX).putShort((short) VERSION_ZIP64);
+            b.putInt(0).putInt(0);
+            b.putLong(count).putLong(count);
+            b.putLong(centralSize).putLong(centralOffset);
+            b.putInt(0x07064b50).putInt(0).putLong(zip64EndOffset).putInt(1);
+        }
+        b.putInt(0x06054b50);
+        b.putShort((short) 0).putShort((short) 0);
+        short count16 = (short) (count >= limits.count16() ? 0xFFFF : count);
+        b.putShort(count16).putShort(count16);
+        b.putInt(limits.overflows(centralSize) ? -1 : (int) centralSize);
+        b.putInt(limits.overflows(centralOffset) ? -1 : (int) centralOffset);
+        b.putShort((short) 0);
+        return b.array();
+    }
+
+    private static int versionNeeded(Listing.Entry entry, boolean zip64) {
+        return zip64 ? VERSION_ZIP64 : entry.directory() ? 20 : 10;
+    }
+
+    private static ByteBuffer buffer(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** MS-DOS date and time in the server's zone (what every reader assumes), clamped to 1980–2107. */
+    private int dosTime(long millis) {
+        var t = LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), zone);
+        if (t.getYear() < 1980) {
+            t = LocalDateTime.of(1980, 1, 1, 0, 0);
+        } else if (t.getYear() > 2107) {
+            t = LocalDateTime.of(2107, 12, 31, 23, 59, 58);
+        }
+        int date = (t.getYear() - 1980) << 9 | t.getMonthValue() << 5 | t.getDayOfMonth();
+        int time = t.getHour() << 11 | t.getMinute() << 5 | t.getSecond() / 2;
+        return date << 16 | time;
+    }
+
+    /**
+     * A strong ETag from everything that decides the bytes: the layout version, the time zone the DOS times are
+     * written in, and each entry's name, size, time and kind.
+     */
+    public String etag() {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        digest.update(("zipstream-store-1\n" + zone.getId() + "\n").getBytes(StandardCharsets.UTF_8));
+        var fields = ByteBuffer.allocate(21);
+        for (var e : entries) {
+            fields.clear().putInt(e.nameBytes().length).putLong(e.size()).putLong(e.mtime())
+                    .put((byte) (e.directory() ? 1 : 0));
+            digest.update(fields.array());
+            digest.update(e.nameBytes());
+        }
+        byte[] hash = digest.digest();
+        return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 18)) + "\"";
+    }
+
+    /** File contents from the storage, checked against the listing, with CRCs from the cache. */
+    public static Content files(CrcCache crcs, Storage storage) {
+        return new Content() {
+            @Override
+            public int crc(Listing.Entry entry) throws IOException {
+                return crcs.crc(entry);
+            }
+
+            @Override
+            public void write(Listing.Entry entry, long from, long length, int expectedCrc, ChunkOutputStream out)
+                    throws IOException {
+                boolean whole = from == 0 && length == entry.size();
+                var crc = whole ? new CRC32() : null;
+                try (ReadableByteChannel channel = storage.open(entry, from, length)) {
+                    out.transferFrom(channel, length, crc == null ? null : crc::update);
+                }
+                if (crc != null && (int) crc.getValue() != expectedCrc) {
+                    throw new EntryChanged(entry, "its content differs from when its CRC was taken");
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,101 @@
+package dev.zipstream.streaming;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ChunkQueueTest {
+
+    private final BufferPool pool = new BufferPool(16, 4);
+    private final AtomicInteger wakeUps = new AtomicInteger();
+    private final ChunkQueue queue = new ChunkQueue(pool, 1, wakeUps::incrementAndGet);
+
+    /** Waits until {@code thread} blocks (parks), which the producer does only when the queue is full. */
+    private static void awaitBlocked(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (thread.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, "producer never blocked: " + thread.getState());
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void producerBlocksWhileCapacityChunksWaitAndResumesWhenOneIsTaken() throws Exception {
+        queue.put(queue.takeBuffer(), 16);
+        var taken = new CompletableFuture<byte[]>();
+        var producer = new Thread(() -> {
+            try {
+                taken.complete(queue.takeBuffer());
+            } catch (Exception e) {
+                taken.completeExceptionally(e);
+            }
+        });
+        producer.start();
+        awaitBlocked(producer);
+        assertTrue(!taken.isDone(), "a full queue holds the producer back");
+        assertNotNull(queue.poll());
+        assertNotNull(taken.get(5, TimeUnit.SECONDS), "room made, producer goes on");
+        assertEquals(2, queue.held(), "the polled chunk (being written) and the new one");
+    }
+
+    @Test
+    void closingWakesABlockedProducerWithClosed() throws Exception {
+        queue.put(queue.takeBuffer(), 16);
+        var outcome = new CompletableFuture<Throwable>();
+        var producer = new Thread(() -> {
+            try {
+                queue.takeBuffer();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        producer.start();
+        awaitBlocked(producer);
+        queue.close();
+        assertInstanceOf(ChunkQueue.Closed.class, outcome.get(5, TimeUnit.SECONDS));
+        assertEquals(0, queue.held());
+        assertThrows(ChunkQueue.Closed.class, () -> queue.put(new byte[16], 16));
+    }
+
+    @Test
+    void releasedBufferServesTheNextChunkThroughThePool() throws Exception {
+        byte[] first = queue.takeBuffer();
+        queue.put(first, 16);
+        var chunk = queue.poll();
+        queue.release(chunk);
+        assertEquals(1, pool.idle());
+        assertSame(first, queue.takeBuffer(), "the same buffer, not a new allocation");
+        assertEquals(0, pool.idle());
+    }
+
+    @Test
+    void writerIsWokenForEveryChunkAndForTheEnd() throws Exception {
+        queue.put(queue.takeBuffer(), 3);
+        assertEquals(1, wakeUps.get());
+        assertTrue(queue.hasNews());
+        queue.poll();
+        assertTrue(!queue.hasNews() && !queue.isDrained());
+        queue.finish();
+        assertEquals(2, wakeUps.get());
+        assertTrue(queue.isDrained());
+        assertNull(queue.poll());
+    }
+
+    @Test
+    void poolKeepsNoMoreThanItsIdleLimit() {
+        for (int i = 0; i < 10; i++) {
+            pool.give(new byte[16]);
+        }
+        assertEquals(4, pool.idle());
+    }
+}
