@@ -37,8 +37,8 @@ import java.util.zip.CRC32;
  */
 public final class CrcCache implements AutoCloseable {
 
-    /** The CRCs a byte range needs: those before its first byte of file data, and those needed later. */
-    public record Needs(List<Listing.Entry> beforeFirstData, List<Listing.Entry> later) {
+    /** A CRC a byte range needs, with the bytes of file data the range sends before it needs it. */
+    public record Need(Listing.Entry entry, long dataBefore) {
     }
 
     /** What {@link #prepare} decided: go ahead now, or answer 503 and come back in {@code retryAfterSeconds}. */
@@ -55,6 +55,8 @@ public final class CrcCache implements AutoCloseable {
     /** Files queued for background computing at most; beyond it, later CRCs are computed when streaming. */
     static final int MAX_QUEUED = 100_000;
     private static final long MEASURABLE = 1 << 20;
+    private static final int BUFFER_SIZE = 256 * 1024;
+    private static final int MAX_POOLED_BUFFERS = 16;
 
     private record Key(String locator, long size, long mtime, String version) {
         static Key of(Listing.Entry entry) {
@@ -83,16 +85,16 @@ public final class CrcCache implements AutoCloseable {
     private final class Flight implements Runnable, Comparable<Flight> {
         final Listing.Entry entry;
         final Key key;
-        final boolean urgent;
+        final long dataBefore;
         final long order = sequence.incrementAndGet();
         final CompletableFuture<Integer> result = new CompletableFuture<>();
         final AtomicBoolean claimed = new AtomicBoolean();
         volatile long read;
 
-        Flight(Listing.Entry entry, Key key, boolean urgent) {
+        Flight(Listing.Entry entry, Key key, long dataBefore) {
             this.entry = entry;
             this.key = key;
-            this.urgent = urgent;
+            this.dataBefore = dataBefore;
         }
 
         long remaining() {
@@ -113,10 +115,9 @@ public final class CrcCache implements AutoCloseable {
 
         @Override
         public int compareTo(Flight other) {
-            if (urgent != other.urgent) {
-                return urgent ? -1 : 1;
-            }
-            return Long.compare(order, other.order);
+            // The CRC needed soonest first: one a request waits for in silence before one it needs later.
+            int soon = Long.compare(dataBefore, other.dataBefore);
+            return soon != 0 ? soon : Long.compare(order, other.order);
         }
     }
 
@@ -134,6 +135,8 @@ public final class CrcCache implements AutoCloseable {
     private final Map<Key, Flight> flights = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor pool;
     private final AtomicLong sequence = new AtomicLong();
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> buffers =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong filesRead = new AtomicLong();
@@ -183,7 +186,7 @@ public final class CrcCache implements AutoCloseable {
             if (known != null) {
                 return known;
             }
-            var flight = flights.computeIfAbsent(key, k -> new Flight(entry, k, true));
+            var flight = flights.computeIfAbsent(key, k -> new Flight(entry, k, 0));
             if (flight.claimed.compareAndSet(false, true)) {
                 return fly(flight); // nobody has started it: this thread reads rather than wait for the pool
             }
@@ -202,35 +205,36 @@ public final class CrcCache implements AutoCloseable {
     }
 
     /**
-     * Starts computing, in the background, every missing CRC that a range needs, and decides whether the request
-     * may wait for those it needs before its first byte of file data: yes when reading them should take at most
-     * {@code limit} (estimated from their bytes and the reading speed seen so far), otherwise it should be asked
-     * to retry after about as long as the reading will take, while the computing goes on.
+     * Starts computing, in the background, every missing CRC that a range needs (those it needs soonest first),
+     * and decides whether the request may go ahead. It waits in silence wherever it needs a CRC that the reading
+     * has not reached yet: with the pool reading the missing files in order while the range's data streams (both
+     * taken at the read speed seen so far, a few files at once), the longest such silence is the largest excess of
+     * bytes to read over bytes sent, at any needed CRC. Within {@code limit}: go ahead. Otherwise: retry after
+     * about as long as the reading will take, while it goes on.
      */
-    public Wait prepare(Needs needs, Duration limit) {
-        long bytes = 0;
+    public Wait prepare(List<Need> needs, Duration limit) {
+        long toRead = 0;
+        long worst = 0;
         int files = 0;
-        for (var entry : needs.beforeFirstData()) {
-            var flight = schedule(entry, true);
-            if (flight != null) {
-                bytes += flight.remaining();
-                files++;
-            }
-        }
-        for (var entry : needs.later()) {
-            if (queued.get() >= MAX_QUEUED) {
+        for (var need : needs) {
+            if (queued.get() >= MAX_QUEUED && need.dataBefore() > 0) {
                 break; // what is not queued is computed by the download itself, when it gets there
             }
-            schedule(entry, false);
+            var flight = schedule(need.entry(), need.dataBefore());
+            if (flight != null) {
+                toRead += flight.remaining();
+                files++;
+                worst = Math.max(worst, toRead - need.dataBefore());
+            }
         }
-        if (files == 0) {
+        if (worst == 0) {
             return Wait.READY;
         }
-        double seconds = bytes / (bytesPerSecond * Math.min(files, pool.getMaximumPoolSize()));
-        if (seconds <= limit.toNanos() / 1e9) {
+        double rate = bytesPerSecond * Math.min(files, pool.getMaximumPoolSize());
+        if (worst / rate <= limit.toNanos() / 1e9) {
             return Wait.READY;
         }
-        return new Wait(Math.max(1, Math.min(3600, (long) Math.ceil(seconds))), bytes);
+        return new Wait(Math.max(1, Math.min(3600, (long) Math.ceil(toRead / rate))), toRead);
     }
 
     /** Records a CRC computed while streaming the whole file anyway. */
@@ -295,12 +299,6 @@ public final class CrcCache implements AutoCloseable {
         return !entry.directory() && entry.size() > 0;
     }
 
-    private boolean inMemory(Key key) {
-        synchronized (memory) {
-            return memory.containsKey(key);
-        }
-    }
-
     /** The CRC from memory, or from disk (then remembered in memory); null when neither has it. */
     private Integer remembered(Key key) {
         synchronized (memory) {
@@ -323,7 +321,7 @@ public final class CrcCache implements AutoCloseable {
     }
 
     /** Queues a missing CRC for the pool, joining a flight under way; null when the CRC is known already. */
-    private Flight schedule(Listing.Entry entry, boolean urgent) {
+    private Flight schedule(Listing.Entry entry, long dataBefore) {
         if (!needsRead(entry)) {
             return null;
         }
@@ -332,11 +330,10 @@ public final class CrcCache implements AutoCloseable {
         if (under != null) {
             return under;
         }
-        // Only a CRC needed before the first byte is looked up on disk here; the pool looks up the others.
-        if (urgent ? remembered(key) != null : inMemory(key)) {
+        if (remembered(key) != null) {
             return null;
         }
-        var fresh = new Flight(entry, key, urgent);
+        var fresh = new Flight(entry, key, dataBefore);
         var existing = flights.putIfAbsent(key, fresh);
         if (existing != null) {
             return existing;
@@ -381,7 +378,11 @@ public final class CrcCache implements AutoCloseable {
     private int compute(Flight flight) throws IOException {
         var entry = flight.entry;
         var crc = new CRC32();
-        var buffer = ByteBuffer.allocate(64 * 1024);
+        var buffer = buffers.poll();
+        if (buffer == null) {
+            // Direct: the channel reads into it without a copy through a JDK temporary, and CRC32 reads it in place.
+            buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+        }
         long total = 0;
         long began = System.nanoTime();
         filesRead.incrementAndGet();
@@ -394,6 +395,9 @@ public final class CrcCache implements AutoCloseable {
             }
         } finally {
             bytesRead.addAndGet(total);
+            if (buffers.size() < MAX_POOLED_BUFFERS) {
+                buffers.offer(buffer);
+            }
         }
         if (total != entry.size()) {
             throw new EntryChanged(entry, "it has " + total + " bytes, the listing said " + entry.size());

@@ -138,14 +138,13 @@ public final class StoredZip {
     }
 
     /**
-     * The entries whose CRCs {@link #write} asks for when writing {@code [start, end)}: those it needs before the
-     * range's first byte of file data (a request waits for them in silence) and those it needs later (they can be
-     * computed while earlier bytes stream). Mirrors write's walk.
+     * The entries whose CRCs {@link #write} asks for when writing {@code [start, end)}, in the order it asks, each
+     * with the bytes of file data the range has sent before it: a CRC needed after much data can be computed while
+     * that data streams; one needed with little or none before it is waited for in silence. Mirrors write's walk.
      */
-    public CrcCache.Needs crcsNeeded(long start, long end) {
-        var before = new ArrayList<Listing.Entry>();
-        var later = new ArrayList<Listing.Entry>();
-        boolean data = false;
+    public List<CrcCache.Need> crcsNeeded(long start, long end) {
+        var needs = new ArrayList<CrcCache.Need>();
+        long data = 0;
         for (int i = 0; i < entries.size() && offsets[i] < end; i++) {
             var entry = entries.get(i);
             long headerEnd = offsets[i] + localHeaderLength(entry);
@@ -156,21 +155,21 @@ public final class StoredZip {
             long from = Math.max(start, headerEnd);
             long to = Math.min(end, dataEnd);
             if (headerEnd > start || (from == headerEnd && to == dataEnd)) {
-                (data ? later : before).add(entry);
+                needs.add(new CrcCache.Need(entry, data));
             }
-            data |= to > from;
+            data += Math.max(0, to - from);
         }
         if (end > centralOffset) {
             long position = centralOffset;
             for (int i = 0; i < entries.size() && position < end; i++) {
                 int recordLength = centralRecordLength(entries.get(i), offsets[i]);
                 if (position + recordLength > start) {
-                    (data ? later : before).add(entries.get(i));
+                    needs.add(new CrcCache.Need(entries.get(i), data));
                 }
                 position += recordLength;
             }
         }
-        return new CrcCache.Needs(before, later);
+        return needs;
     }
 
     /** Writes the part of {@code bytes} (which sit at {@code position} in the archive) inside {@code [start, end)}. */

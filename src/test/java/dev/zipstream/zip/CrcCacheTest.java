@@ -43,6 +43,8 @@ class CrcCacheTest {
         final LocalStorage real;
         final Map<String, AtomicInteger> opens = new ConcurrentHashMap<>();
         volatile CountDownLatch gate;
+        /** While set, every read waits for it: the reading cannot get ahead of what a test looks at. */
+        volatile CountDownLatch holdAll;
 
         Counting(Path root) {
             real = new LocalStorage(root);
@@ -66,7 +68,7 @@ class CrcCacheTest {
         public ReadableByteChannel open(Listing.Entry entry, long from, long length) throws IOException {
             opens.computeIfAbsent(entry.locator(), k -> new AtomicInteger()).incrementAndGet();
             var channel = real.open(entry, from, length);
-            var held = gate;
+            var held = gate != null ? gate : holdAll;
             gate = null;
             if (held == null) {
                 return channel;
@@ -133,6 +135,52 @@ class CrcCacheTest {
         return Path.of(entry.locator());
     }
 
+    private static List<CrcCache.Need> needs(List<Listing.Entry> entries, long dataBefore) {
+        return entries.stream().map(e -> new CrcCache.Need(e, dataBefore)).toList();
+    }
+
+    /**
+     * The silence a range would see is the largest excess of bytes to read over bytes sent before a needed CRC:
+     * 8 MiB of CRCs needed after 8 MiB of data is no wait; the same before any data is, at the assumed speed.
+     */
+    @Test
+    void theWaitIsTheLargestExcessOfBytesToReadOverBytesSent() throws Exception {
+        var listing = folder("excess", 4, 2 * 1024 * 1024);
+        var entries = files(listing);
+        // 8 MiB at the assumed 100 MB/s, 2 threads: about 0.04 s. A limit of 0.01 s tells them apart.
+        var held = new CountDownLatch(1);
+        var storage = new Counting(tmp);
+        storage.holdAll = held;
+        try (var ahead = new CrcCache(1000, storage, null, 2, m -> { });
+                var before = new CrcCache(1000, storage, null, 2, m -> { })) {
+            assertTrue(ahead.prepare(needs(entries, 8L << 20), Duration.ofMillis(10)).ready(),
+                    "the data before them streams while they are read");
+            var wait = before.prepare(needs(entries, 0), Duration.ofMillis(10));
+            assertFalse(wait.ready(), "nothing to send while they are read");
+            assertEquals(8L << 20, wait.bytesToRead());
+            held.countDown();
+        }
+    }
+
+    /** What a range needs, in the order the writer asks, with the file bytes it has sent by then. */
+    @Test
+    void aRangeNeedsTheCrcsOfItsHeadersAndRecordsWithTheDataSentBeforeEach() throws Exception {
+        var listing = folder("needs", 3, 1000);
+        var entries = files(listing);
+        var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
+        var whole = zip.crcsNeeded(0, zip.length());
+        assertEquals(List.of(new CrcCache.Need(entries.get(0), 0), new CrcCache.Need(entries.get(1), 1000),
+                new CrcCache.Need(entries.get(2), 2000), new CrcCache.Need(entries.get(0), 3000),
+                new CrcCache.Need(entries.get(1), 3000), new CrcCache.Need(entries.get(2), 3000)), whole);
+        // The last 22 bytes are the end record: no CRC. The central directory alone: every record, nothing sent.
+        assertEquals(List.of(), zip.crcsNeeded(zip.length() - 22, zip.length()));
+        long central = zip.length() - 22 - 3 * (46 + "f0.bin".length() + 9);
+        assertEquals(needs(entries, 0), zip.crcsNeeded(central, zip.length()));
+        // Inside the first file's data, up to the second header: only the second entry's CRC, after 10 bytes.
+        long secondHeader = 30 + "f0.bin".length() + 9 + 1000;
+        assertEquals(List.of(new CrcCache.Need(entries.get(1), 10)), zip.crcsNeeded(secondHeader - 10, secondHeader + 1));
+    }
+
     private static List<Listing.Entry> files(Listing listing) {
         return listing.entries().stream().filter(e -> !e.directory()).toList();
     }
@@ -155,7 +203,7 @@ class CrcCacheTest {
                     try {
                         start.await();
                         if (id % 2 == 0) {
-                            cache.prepare(new CrcCache.Needs(order, List.of()), Duration.ofSeconds(60));
+                            cache.prepare(needs(order, 0), Duration.ofSeconds(60));
                         }
                         for (var e : order) {
                             assertEquals(crcOf(path(e)), cache.crc(e), e.name());
@@ -265,12 +313,15 @@ class CrcCacheTest {
         var listing = folder("cold", 4, 2 * 1024 * 1024);
         var storage = new Counting(tmp);
         try (var cache = new CrcCache(1000, storage, tmp.resolve("crc"), 2, m -> { })) {
-            var needs = new CrcCache.Needs(files(listing), List.of());
+            var needs = needs(files(listing), 0);
+            var held = new CountDownLatch(1);
+            storage.holdAll = held;
             var wait = cache.prepare(needs, Duration.ZERO);
+            storage.holdAll = null;
+            held.countDown();
             assertFalse(wait.ready());
             assertTrue(wait.retryAfterSeconds() >= 1, "Retry-After " + wait.retryAfterSeconds());
-            // what the pool had not read yet when the estimate was made
-            assertTrue(wait.bytesToRead() > 0 && wait.bytesToRead() <= listing.totalSize(), "" + wait.bytesToRead());
+            assertEquals(listing.totalSize(), wait.bytesToRead());
             dev.zipstream.Eventually.within(Duration.ofSeconds(30), cache::inFlight, n -> n == 0,
                     "background CRCs finished");
             assertEquals(CrcCache.Wait.READY, cache.prepare(needs, Duration.ZERO));
@@ -287,8 +338,8 @@ class CrcCacheTest {
         var storage = new Counting(tmp);
         try (var cache = new CrcCache(1000, storage, null, 2, m -> { })) {
             var entries = files(listing);
-            var wait = cache.prepare(new CrcCache.Needs(entries.subList(0, 1), entries.subList(1, 2)),
-                    Duration.ofSeconds(20));
+            var wait = cache.prepare(List.of(new CrcCache.Need(entries.get(0), 0),
+                    new CrcCache.Need(entries.get(1), 1000)), Duration.ofSeconds(20));
             assertTrue(wait.ready());
             dev.zipstream.Eventually.within(Duration.ofSeconds(10), storage::totalOpens, n -> n == 2,
                     "both computed in the background");
@@ -336,7 +387,7 @@ class CrcCacheTest {
     void closingTheCacheStopsItsThreads() throws Exception {
         var listing = folder("threads", 3, 100_000);
         var cache = new CrcCache(1000, new Counting(tmp), null, 2, m -> { });
-        cache.prepare(new CrcCache.Needs(List.of(), files(listing)), Duration.ofSeconds(20));
+        cache.prepare(needs(files(listing), 1 << 30), Duration.ofSeconds(20));
         cache.close();
         dev.zipstream.Eventually.within(Duration.ofSeconds(10), dev.zipstream.Eventually::serviceThreads,
                 names -> names.stream().noneMatch(n -> n.startsWith("zipstream-crc-")), "CRC threads gone");
