@@ -50,6 +50,10 @@ class SettingsTest {
         p.put("LOG_FILE", "");
         p.put("COMPRESSION", "store");
         p.put("MAX_DOWNLOADS", "1000");
+        p.put("SIGNING_KEYS", "");
+        p.put("LINKS", "open");
+        p.put("RESUME_GRACE", "3600");
+        p.put("BROWSE", "false");
         return p;
     }
 
