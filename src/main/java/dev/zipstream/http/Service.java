@@ -1,6 +1,9 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.links.LinkCheck;
+import dev.zipstream.links.RejectionLog;
+import dev.zipstream.links.Signer;
 import dev.zipstream.log.Log;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
@@ -9,6 +12,7 @@ import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
 import java.lang.reflect.InvocationTargetException;
+import java.time.Clock;
 import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +54,11 @@ public final class Service {
     final BufferPool buffers;
     final Download.Shared downloads;
     final ZoneId zone = ZoneId.systemDefault();
+    /** Signs the links the selection form hands out; verifies every signed link. */
+    final Signer signer;
+    final LinkCheck links;
+    /** At most 60 lines a minute about refused links. */
+    final RejectionLog linkLog;
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
@@ -65,6 +74,9 @@ public final class Service {
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
         this.storage = new LocalStorage(settings.storagePath());
+        this.signer = new Signer(settings.signingKeys());
+        this.links = new LinkCheck(settings.links(), signer, settings.resumeGrace(), Clock.systemUTC());
+        this.linkLog = new RejectionLog(log, Clock.systemUTC(), 60);
         this.crcs = new CrcCache(200_000, storage);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
