@@ -11,6 +11,7 @@ import java.io.IOException;
  * nature). An unsigned link's form sends {@code f} values and downloads at once. A signed link's form carries the
  * original {@code exp}, {@code kid}, {@code sig}, {@code name} and {@code f} untouched, and the picks as
  * {@code pick}: the service checks the original signature and answers 303 to a link it signs for the picks.
+ * The page's own address holds a signature, so it sends no Referer.
  */
 final class BrowsePage {
     static final String PICK = "pick";
@@ -25,6 +26,7 @@ final class BrowsePage {
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
                 <title>Choose files</title><link rel="icon" href="data:,">
+                <meta name="referrer" content="no-referrer">
                 """).append(IndexPage.STYLE).append("""
                 </head><body>
                 <h1>Choose files</h1>
