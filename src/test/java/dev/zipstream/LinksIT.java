@@ -259,6 +259,21 @@ class LinksIT {
         }
     }
 
+    /** The Docker HEALTHCHECK's probe: 403 in signed mode means the service answers; a lost storage still says 503. */
+    @Test
+    void theHealthProbeTellsAnAnsweringServiceFromALostStorageInSignedMode() throws Exception {
+        String probe = "HEAD /dl/archive/healthcheck/ HTTP/1.0\r\n\r\n";
+        assertEquals(403, Raw.send(signed.port(), probe).status());
+        Path moved = tmp.resolve("storage-away");
+        Files.move(storage, moved);
+        try {
+            assertEquals(503, Raw.send(signed.port(), probe).status());
+        } finally {
+            Files.move(moved, storage);
+        }
+        assertEquals(403, Raw.send(signed.port(), probe).status());
+    }
+
     // ---- names ------------------------------------------------------------------------------------------------
 
     @Test

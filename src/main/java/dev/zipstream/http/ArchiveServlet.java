@@ -109,6 +109,14 @@ public final class ArchiveServlet extends HttpServlet {
             Pages.reject(service, response, Rejection.NOT_FOUND, head);
             return;
         }
+        // Before the link check: a health probe without a signature still learns that the storage is gone.
+        String unavailable = service.storage.unavailableReason();
+        if (unavailable != null) {
+            response.setHeader("Retry-After", "60");
+            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
+            service.log.warning("storage is not available: " + unavailable);
+            return;
+        }
         var link = LinkRequest.parse(hash, request::getParameterValues);
         var verdict = service.links.check(link);
         if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY && !Preconditions.mayResume(request::getHeader)) {
@@ -124,13 +132,6 @@ public final class ArchiveServlet extends HttpServlet {
             return;
         }
         var intent = Intent.of(request, service.settings, link);
-        String unavailable = service.storage.unavailableReason();
-        if (unavailable != null) {
-            response.setHeader("Retry-After", "60");
-            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
-            service.log.warning("storage is not available: " + unavailable);
-            return;
-        }
         // A slot is taken before any file is touched, so an overloaded instance refuses cheaply.
         boolean slot = !head && intent == Intent.DOWNLOAD && service.tryAcquireSlot();
         if (!head && intent == Intent.DOWNLOAD && !slot) {
