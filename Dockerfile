@@ -56,9 +56,10 @@ WORKDIR /app
 EXPOSE 8080
 
 # Healthy when the service itself answers: HEAD of an archive that does not exist gets its 404 (or 200 should such
-# a folder exist); a missing or unmounted storage folder gets 503, and no answer at all fails too.
+# a folder exist), or 403 with LINKS=signed (an unsigned link); a missing or unmounted storage folder gets 503 in
+# both modes (checked before the link), and no answer at all fails too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'HEAD /archive/healthcheck/ HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 4 proto status rest <&3 && [[ $status == 404 || $status == 200 ]]"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'HEAD /archive/healthcheck/ HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 4 proto status rest <&3 && [[ $status == 404 || $status == 200 || $status == 403 ]]"]
 
 # run.sh execs java, so the JVM is PID 1 and stops downloads and Jetty cleanly on docker stop (SIGTERM).
 # Arguments to docker run go to Jetty's start.jar (e.g. --module=forwarded, jetty.http.idleTimeout=60000).

@@ -9,7 +9,11 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -30,9 +34,50 @@ public record Settings(
         int maxDownloads,
         ZoneId zipTimeZone,
         Path crcCacheDir,
-        Duration crcWaitLimit) {
+        Duration crcWaitLimit,
+        List<SigningKey> signingKeys,
+        Links links,
+        Duration resumeGrace,
+        boolean browse) {
 
     public enum Compression { STORE, DEFLATE }
+
+    /** {@code open}: the bare hash link works; {@code signed}: only a valid signed link gets an archive. */
+    public enum Links { OPEN, SIGNED }
+
+    /**
+     * One entry of {@code SIGNING_KEYS}. The HMAC key is the secret's UTF-8 bytes. Never printed: the record's
+     * text names the key id only.
+     */
+    public record SigningKey(String kid, byte[] secret) {
+        public SigningKey {
+            secret = secret.clone();
+        }
+
+        @Override
+        public byte[] secret() {
+            return secret.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SigningKey k && k.kid.equals(kid) && java.security.MessageDigest.isEqual(k.secret, secret);
+        }
+
+        @Override
+        public int hashCode() {
+            return kid.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey[" + kid + "]";
+        }
+    }
+
+    public static final int MIN_SECRET_CHARS = 32;
+    public static final long MAX_RESUME_GRACE_SECONDS = 7 * 24 * 3600;
+    private static final Pattern KID = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
@@ -46,6 +91,11 @@ public record Settings(
     public static final class Invalid extends RuntimeException {
         Invalid(String name, String value, String source, String rule) {
             super(name + "=\"" + value + "\" (from " + source + ") is not valid: " + rule);
+        }
+
+        /** For a secret setting: the message names the setting and what is wrong, never the value. */
+        Invalid(String name, String source, String rule) {
+            super(name + " (from " + source + ", value not shown) is not valid: " + rule);
         }
     }
 
@@ -65,7 +115,11 @@ public record Settings(
                 maxDownloads(source),
                 zipTimeZone(source),
                 crcCacheDir(source),
-                crcWaitLimit(source));
+                crcWaitLimit(source),
+                signingKeys(source),
+                links(source),
+                resumeGrace(source),
+                bool(source, "BROWSE"));
     }
 
     /** The effective values, for the one log line at start. */
@@ -81,6 +135,12 @@ public record Settings(
         m.put("ZIP_TIME_ZONE", zipTimeZone.getId());
         m.put("CRC_CACHE_DIR", crcCacheDir.toString());
         m.put("CRC_WAIT_LIMIT", crcWaitLimit.toNanos() / 1e9 + " s");
+        // Key ids only: they help an operator see which keys are loaded, and a kid is in every link anyway.
+        m.put("SIGNING_KEYS", signingKeys.isEmpty() ? "(unset)"
+                : "(set: " + String.join(", ", signingKeys.stream().map(SigningKey::kid).toList()) + ")");
+        m.put("LINKS", links.name().toLowerCase(Locale.ROOT));
+        m.put("RESUME_GRACE", resumeGrace.toSeconds() + " s");
+        m.put("BROWSE", Boolean.toString(browse));
         return m;
     }
 
@@ -161,7 +221,11 @@ public record Settings(
     }
 
     private static boolean debug(Source source) {
-        Value v = source.get("DEBUG");
+        return bool(source, "DEBUG");
+    }
+
+    private static boolean bool(Source source, String name) {
+        Value v = source.get(name);
         if (v == null) {
             return false;
         }
@@ -273,5 +337,71 @@ public record Settings(
             throw v.invalid(rule);
         }
         return Duration.ofNanos(seconds.movePointRight(9).longValue());
+    }
+
+    /** {@code kid:secret,kid:secret}; the first is the one new links are signed with. Never echoes a secret. */
+    private static List<SigningKey> signingKeys(Source source) {
+        Value v = source.get("SIGNING_KEYS");
+        if (v == null || v.text().isEmpty()) {
+            return List.of();
+        }
+        var keys = new ArrayList<SigningKey>();
+        var kids = new HashSet<String>();
+        String[] pairs = v.text().split(",", -1);
+        for (int i = 0; i < pairs.length; i++) {
+            String pair = pairs[i].strip();
+            int colon = pair.indexOf(':');
+            if (colon < 0) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + " is not kid:secret (pairs are separated by commas)");
+            }
+            String kid = pair.substring(0, colon).strip();
+            String secret = pair.substring(colon + 1);
+            if (!KID.matcher(kid).matches()) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + ": a key id is 1 to 32 of A-Z a-z 0-9 _ . -");
+            }
+            if (secret.codePointCount(0, secret.length()) < MIN_SECRET_CHARS) {
+                throw new Invalid(v.name(), v.source(), "key \"" + kid + "\" has a secret shorter than "
+                        + MIN_SECRET_CHARS + " characters");
+            }
+            if (!kids.add(kid)) {
+                throw new Invalid(v.name(), v.source(), "key id \"" + kid + "\" appears twice");
+            }
+            keys.add(new SigningKey(kid, secret.getBytes(StandardCharsets.UTF_8)));
+        }
+        return List.copyOf(keys);
+    }
+
+    /** Read after SIGNING_KEYS: {@code signed} without a key would refuse every request. */
+    private static Links links(Source source) {
+        Value v = source.get("LINKS");
+        if (v == null || v.text().isEmpty()) {
+            return Links.OPEN;
+        }
+        Links links = switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "open" -> Links.OPEN;
+            case "signed" -> Links.SIGNED;
+            default -> throw v.invalid("open or signed");
+        };
+        Value keys = source.get("SIGNING_KEYS");
+        if (links == Links.SIGNED && (keys == null || keys.text().isEmpty())) {
+            throw v.invalid("signed needs SIGNING_KEYS (kid:secret pairs)");
+        }
+        return links;
+    }
+
+    private static Duration resumeGrace(Source source) {
+        Value v = source.get("RESUME_GRACE");
+        if (v == null) {
+            return Duration.ofHours(1);
+        }
+        String rule = "a whole number of seconds from 0 to " + MAX_RESUME_GRACE_SECONDS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        long seconds = Long.parseLong(v.text());
+        if (seconds > MAX_RESUME_GRACE_SECONDS) {
+            throw v.invalid(rule);
+        }
+        return Duration.ofSeconds(seconds);
     }
 }

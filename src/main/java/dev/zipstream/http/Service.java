@@ -1,6 +1,9 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.links.LinkCheck;
+import dev.zipstream.links.RejectionLog;
+import dev.zipstream.links.Signer;
 import dev.zipstream.log.Log;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
@@ -10,6 +13,8 @@ import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
 import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
+
+import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +57,11 @@ public final class Service {
     final BufferPool buffers;
     final Download.Shared downloads;
     final ZipTimes times;
+    /** Signs the links the selection form hands out; verifies every signed link. */
+    final Signer signer;
+    final LinkCheck links;
+    /** At most 60 lines a minute about refused links. */
+    final RejectionLog linkLog;
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
@@ -69,6 +79,9 @@ public final class Service {
         this.storage = new LocalStorage(settings.storagePath());
         this.times = new ZipTimes(settings.zipTimeZone());
         this.crcs = new CrcCache(200_000, storage, settings.crcCacheDir(), CRC_THREADS, log::warning);
+        this.signer = new Signer(settings.signingKeys());
+        this.links = new LinkCheck(settings.links(), signer, settings.resumeGrace(), Clock.systemUTC());
+        this.linkLog = new RejectionLog(log, Clock.systemUTC(), 60);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;

@@ -53,6 +53,10 @@ class SettingsTest {
         p.put("ZIP_TIME_ZONE", "UTC");
         p.put("CRC_CACHE_DIR", "");
         p.put("CRC_WAIT_LIMIT", "20");
+        p.put("SIGNING_KEYS", "");
+        p.put("LINKS", "open");
+        p.put("RESUME_GRACE", "3600");
+        p.put("BROWSE", "false");
         return p;
     }
 
