@@ -38,7 +38,11 @@ public record Settings(
         List<SigningKey> signingKeys,
         Links links,
         Duration resumeGrace,
-        boolean browse) {
+        boolean browse,
+        int maxDownloadsPerClient,
+        String metricsToken,
+        LogFormat logFormat,
+        boolean allowAsciiNames) {
 
     public enum Compression { STORE, DEFLATE }
 
@@ -78,6 +82,13 @@ public record Settings(
     public static final int MIN_SECRET_CHARS = 32;
     public static final long MAX_RESUME_GRACE_SECONDS = 7 * 24 * 3600;
     private static final Pattern KID = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    /** How the per-download event line is written: today's sentence, or one JSON object a line. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** A token shorter than this could be guessed by a scraper that tries; 16 characters of base64 is 96 bits. */
+    public static final int MIN_TOKEN_LENGTH = 16;
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
 
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
@@ -119,7 +130,11 @@ public record Settings(
                 signingKeys(source),
                 links(source),
                 resumeGrace(source),
-                bool(source, "BROWSE"));
+                bool(source, "BROWSE"),
+                maxDownloadsPerClient(source),
+                metricsToken(source),
+                logFormat(source),
+                bool(source, "ALLOW_ASCII_NAMES"));
     }
 
     /** The effective values, for the one log line at start. */
@@ -141,7 +156,17 @@ public record Settings(
         m.put("LINKS", links.name().toLowerCase(Locale.ROOT));
         m.put("RESUME_GRACE", resumeGrace.toSeconds() + " s");
         m.put("BROWSE", Boolean.toString(browse));
+        m.put("MAX_DOWNLOADS_PER_CLIENT", maxDownloadsPerClient == 0 ? "off" : Integer.toString(maxDownloadsPerClient));
+        m.put("METRICS_TOKEN", metricsToken == null ? "(unset: /metrics off)" : "(set)");
+        m.put("LOG_FORMAT", logFormat.name().toLowerCase(Locale.ROOT));
+        m.put("ALLOW_ASCII_NAMES", Boolean.toString(allowAsciiNames));
         return m;
+    }
+
+    /** The record's own toString would print the metrics token. */
+    @Override
+    public String toString() {
+        return "Settings" + describe();
     }
 
     private record Value(String name, String text, String source) {
@@ -181,16 +206,12 @@ public record Settings(
         } catch (RuntimeException e) {
             throw v.invalid("not a path");
         }
-        if (!Files.isDirectory(p)) {
-            throw v.invalid("no such folder");
-        }
-        if (!Files.isReadable(p) || !Files.isExecutable(p)) {
-            throw v.invalid("the folder cannot be read");
-        }
+        // A folder that is missing or unreadable now may be mounted later: the service deploys and says so in
+        // /readyz and in every archive answer, rather than leaving the container's 404 for a balancer to read as up.
         try {
-            return p.toRealPath();
+            return Files.isDirectory(p) ? p.toRealPath() : p;
         } catch (IOException e) {
-            throw v.invalid("the folder cannot be resolved (" + e.getClass().getSimpleName() + ")");
+            return p;
         }
     }
 
@@ -403,5 +424,46 @@ public record Settings(
             throw v.invalid(rule);
         }
         return Duration.ofSeconds(seconds);
+    }
+
+    private static int maxDownloadsPerClient(Source source) {
+        Value v = source.get("MAX_DOWNLOADS_PER_CLIENT");
+        if (v == null || v.text().isEmpty()) {
+            return 0;
+        }
+        String rule = "a whole number from 0 (off) to " + MAX_MAX_DOWNLOADS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        int n = Integer.parseInt(v.text());
+        if (n > MAX_MAX_DOWNLOADS) {
+            throw v.invalid(rule);
+        }
+        return n;
+    }
+
+    /** null when unset or empty: metrics are off. The value is a secret and never appears in a message. */
+    private static String metricsToken(Source source) {
+        Value v = source.get("METRICS_TOKEN");
+        if (v == null || v.text().isEmpty()) {
+            return null;
+        }
+        if (v.text().length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v.text()).matches()) {
+            throw new Invalid(v.name(), v.source(), "at least " + MIN_TOKEN_LENGTH
+                    + " printable ASCII characters without spaces (e.g. openssl rand -base64 24)");
+        }
+        return v.text();
+    }
+
+    private static LogFormat logFormat(Source source) {
+        Value v = source.get("LOG_FORMAT");
+        if (v == null || v.text().isEmpty()) {
+            return LogFormat.TEXT;
+        }
+        return switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw v.invalid("text or json");
+        };
     }
 }

@@ -6,6 +6,7 @@ import dev.zipstream.links.LinkCheck;
 import dev.zipstream.links.LinkRequest;
 import dev.zipstream.links.Selection;
 import dev.zipstream.links.SignedLink;
+import dev.zipstream.ops.DownloadReport;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
 import dev.zipstream.streaming.ChunkOutputStream;
@@ -132,9 +133,17 @@ public final class ArchiveServlet extends HttpServlet {
             return;
         }
         var intent = Intent.of(request, service.settings, link);
-        // A slot is taken before any file is touched, so an overloaded instance refuses cheaply.
-        boolean slot = !head && intent == Intent.DOWNLOAD && service.tryAcquireSlot();
-        if (!head && intent == Intent.DOWNLOAD && !slot) {
+        // Slots are taken before any file is touched, so an overloaded instance refuses cheaply.
+        boolean downloads = !head && intent == Intent.DOWNLOAD;
+        String client = request.getRemoteAddr();
+        if (downloads && !service.perClient.tryAcquire(client)) {
+            response.setHeader("Retry-After", "10");
+            Pages.reject(service, response, Rejection.PER_CLIENT, false);
+            return;
+        }
+        boolean slot = downloads && service.tryAcquireSlot();
+        if (downloads && !slot) {
+            service.perClient.release(client);
             response.setHeader("Retry-After", "10");
             Pages.reject(service, response, Rejection.BUSY, false);
             return;
@@ -156,6 +165,7 @@ public final class ArchiveServlet extends HttpServlet {
         } finally {
             if (slot && !started) {
                 service.releaseSlot();
+                service.perClient.release(client);
             }
         }
     }
@@ -332,7 +342,8 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
-        var download = service.download(async, Service.shortHash(listing.hash()));
+        var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
+                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()));
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {
