@@ -2,6 +2,7 @@ package dev.zipstream.config;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,15 +19,30 @@ import java.util.regex.Pattern;
  * deployment with a message naming the setting and the value.
  */
 public record Settings(
+        /* the local storage folder; null when STORAGE_PATH is an s3:// URL (then see bucket) */
         Path storagePath,
         int chunkSize,
         Duration delay,
         boolean debug,
         Path logFile,
         Compression compression,
-        int maxDownloads) {
+        int maxDownloads,
+        /* the bucket prefix when STORAGE_PATH is an s3:// URL; null for a local folder */
+        Bucket bucket) {
 
     public enum Compression { STORE, DEFLATE }
+
+    /**
+     * Object storage: the archive for a hash is every object under {@code prefix + hash + "/"}.
+     *
+     * @param prefix   empty, or ending in '/'
+     * @param endpoint null for AWS itself, else the S3-compatible store's base URL
+     */
+    public record Bucket(String bucket, String prefix, URI endpoint, String region, boolean pathStyle) {
+        public String url() {
+            return "s3://" + bucket + "/" + prefix;
+        }
+    }
 
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
@@ -48,20 +64,28 @@ public record Settings(
      */
     public static Settings from(Function<String, String> params, Map<String, String> env) {
         var source = new Source(params, env);
+        Bucket bucket = S3Settings.bucket(source.get("STORAGE_PATH"), source.get("S3_ENDPOINT"),
+                source.get("S3_REGION"), source.get("S3_PATH_STYLE"));
         return new Settings(
-                storage(source),
+                bucket != null ? null : storage(source),
                 chunkSize(source),
                 delay(source),
                 debug(source),
                 logFile(source),
                 compression(source),
-                maxDownloads(source));
+                maxDownloads(source),
+                bucket);
     }
 
     /** The effective values, for the one log line at start. */
     public Map<String, String> describe() {
         var m = new LinkedHashMap<String, String>();
-        m.put("STORAGE_PATH", storagePath.toString());
+        m.put("STORAGE_PATH", bucket != null ? bucket.url() : storagePath.toString());
+        if (bucket != null) {
+            m.put("S3_ENDPOINT", bucket.endpoint() == null ? "(AWS)" : bucket.endpoint().toString());
+            m.put("S3_REGION", bucket.region());
+            m.put("S3_PATH_STYLE", Boolean.toString(bucket.pathStyle()));
+        }
         m.put("CHUNK_SIZE", chunkSize / 1024 + " KiB");
         m.put("DELAY", delay.toNanos() / 1e9 + " s");
         m.put("DEBUG", Boolean.toString(debug));
@@ -71,7 +95,7 @@ public record Settings(
         return m;
     }
 
-    private record Value(String name, String text, String source) {
+    record Value(String name, String text, String source) {
         Invalid invalid(String rule) {
             return new Invalid(name, text, source, rule);
         }

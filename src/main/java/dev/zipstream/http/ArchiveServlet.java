@@ -3,6 +3,7 @@ package dev.zipstream.http;
 import dev.zipstream.config.Settings;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
+import dev.zipstream.storage.StorageUnavailable;
 import dev.zipstream.streaming.ChunkOutputStream;
 import dev.zipstream.streaming.ChunkQueue;
 import dev.zipstream.streaming.Download;
@@ -115,6 +116,11 @@ public final class ArchiveServlet extends HttpServlet {
                     return;
                 }
                 listing = found.get();
+            } catch (StorageUnavailable e) {
+                response.setHeader("Retry-After", "60");
+                Pages.reject(service, response, Rejection.UNAVAILABLE, head);
+                service.log.warning("storage is not available: " + e.getMessage());
+                return;
             } catch (IOException e) {
                 // Deleted while we looked, or unreadable: to the client it is simply not there.
                 service.log.warning("cannot list " + Service.shortHash(hash) + ": " + e);

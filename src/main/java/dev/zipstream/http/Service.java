@@ -4,6 +4,7 @@ import dev.zipstream.config.Settings;
 import dev.zipstream.log.Log;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
+import dev.zipstream.storage.s3.S3Storage;
 import dev.zipstream.streaming.BufferPool;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
@@ -64,7 +65,7 @@ public final class Service {
         this.settings = settings;
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
-        this.storage = new LocalStorage(settings.storagePath());
+        this.storage = storage(settings, log);
         this.crcs = new CrcCache(200_000, storage);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
@@ -78,6 +79,16 @@ public final class Service {
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
                 log, dispatchesWhileStopping);
+    }
+
+    /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
+    private static Storage storage(Settings settings, Log log) {
+        var bucket = settings.bucket();
+        if (bucket == null) {
+            return new LocalStorage(settings.storagePath());
+        }
+        return S3Storage.connect(new S3Storage.Location(bucket.bucket(), bucket.prefix(), bucket.endpoint(),
+                bucket.region(), bucket.pathStyle()), log);
     }
 
     /** Java 21+ gives a virtual thread per producer; this WAR is compiled for 17, so it asks by reflection. */
