@@ -50,6 +50,9 @@ class SettingsTest {
         p.put("LOG_FILE", "");
         p.put("COMPRESSION", "store");
         p.put("MAX_DOWNLOADS", "1000");
+        p.put("S3_ENDPOINT", "");
+        p.put("S3_REGION", "us-east-1");
+        p.put("S3_PATH_STYLE", "");
         return p;
     }
 
