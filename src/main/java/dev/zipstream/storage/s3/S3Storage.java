@@ -72,7 +72,11 @@ public final class S3Storage implements Storage {
 
     /** A client for the location, with credentials from the standard AWS chain (environment, profile, role). */
     public static S3Storage connect(Location location, Log log) {
-        AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+        return connect(location, log, DefaultCredentialsProvider.builder().build());
+    }
+
+    /** @param credentials closed with the storage */
+    static S3Storage connect(Location location, Log log, AwsCredentialsProvider credentials) {
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
