@@ -19,6 +19,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -133,7 +134,9 @@ public final class S3Storage implements Storage {
                 .build();
         ResponseInputStream<GetObjectResponse> in;
         try {
-            in = client.getObject(request);
+            // Duration.ZERO: no abort-if-unread timer. The SDK's default puts one on a static scheduler thread that
+            // outlives the web application (Tomcat reports it as a leak); the producer reads at once anyway.
+            in = client.getObject(request, ResponseTransformer.toInputStream(Duration.ZERO));
         } catch (S3Exception e) {
             throw switch (e.statusCode()) {
                 case 412 -> new EntryChanged(entry, "the object was replaced after it was listed");
