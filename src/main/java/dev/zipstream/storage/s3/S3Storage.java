@@ -213,6 +213,9 @@ public final class S3Storage implements Storage {
                         + (code == null ? "" : " " + code);
             };
         }
+        if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {
+            return "no AWS credentials found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a role)";
+        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** S3Storage against a real S3 server (s3proxy, signed requests), below HTTP: listing, ranged reads, failures. */
@@ -262,6 +264,20 @@ class S3StorageIT {
             assertTrue(reason.contains("refuses our credentials"), reason);
             assertFalse(reason.contains("wrong-credential-value"));
             assertFalse(reason.contains(S3Proxy.IDENTITY));
+        }
+    }
+
+    @Test
+    void missingCredentialsAreNamedAsSuch() {
+        AwsCredentialsProvider none = () -> {
+            throw SdkClientException.create("Unable to load credentials from any of the providers in the chain");
+        };
+        try (var anonymous = S3Storage.connect(new S3Storage.Location(BUCKET, PREFIX, s3.endpoint, "us-east-1", true),
+                log, none)) {
+            String reason = anonymous.unavailableReason();
+            assertNotNull(reason);
+            assertTrue(reason.startsWith("no AWS credentials found"), reason);
+            assertThrows(StorageUnavailable.class, () -> anonymous.list("awkward"));
         }
     }
 
