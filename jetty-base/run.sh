@@ -14,7 +14,8 @@
 #   JAVA             the java command (default: $JAVA_HOME/bin/java, else java on the PATH)
 #   JAVA_OPTIONS     extra JVM options, split on spaces (e.g. "-Xmx256m")
 # Read by the service itself (see web.xml for defaults): STORAGE_PATH, CHUNK_SIZE, DELAY, DEBUG, LOG_FILE,
-# COMPRESSION, MAX_DOWNLOADS.
+# COMPRESSION, MAX_DOWNLOADS, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE; with STORAGE_PATH=s3://..., the AWS
+# credentials chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).
 # Extra arguments go to start.jar, e.g. --list-config, --module=forwarded, jetty.http.idleTimeout=60000.
 set -euo pipefail
 

@@ -2,6 +2,7 @@ package dev.zipstream.config;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
  * deployment with a message naming the setting and the value.
  */
 public record Settings(
+        /* the local storage folder; null when STORAGE_PATH is an s3:// URL (then see bucket) */
         Path storagePath,
         int chunkSize,
         Duration delay,
@@ -42,7 +44,9 @@ public record Settings(
         int maxDownloadsPerClient,
         String metricsToken,
         LogFormat logFormat,
-        boolean allowAsciiNames) {
+        boolean allowAsciiNames,
+        /* the bucket prefix when STORAGE_PATH is an s3:// URL; null for a local folder */
+        Bucket bucket) {
 
     public enum Compression { STORE, DEFLATE }
 
@@ -90,6 +94,19 @@ public record Settings(
     public static final int MIN_TOKEN_LENGTH = 16;
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
 
+
+    /**
+     * Object storage: the archive for a hash is every object under {@code prefix + hash + "/"}.
+     *
+     * @param prefix   empty, or ending in '/'
+     * @param endpoint null for AWS itself, else the S3-compatible store's base URL
+     */
+    public record Bucket(String bucket, String prefix, URI endpoint, String region, boolean pathStyle) {
+        public String url() {
+            return "s3://" + bucket + "/" + prefix;
+        }
+    }
+
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
     public static final int MAX_MAX_DOWNLOADS = 1_000_000;
@@ -116,8 +133,10 @@ public record Settings(
      */
     public static Settings from(Function<String, String> params, Map<String, String> env) {
         var source = new Source(params, env);
+        Bucket bucket = S3Settings.bucket(source.get("STORAGE_PATH"), source.get("S3_ENDPOINT"),
+                source.get("S3_REGION"), source.get("S3_PATH_STYLE"));
         return new Settings(
-                storage(source),
+                bucket != null ? null : storage(source),
                 chunkSize(source),
                 delay(source),
                 debug(source),
@@ -134,13 +153,19 @@ public record Settings(
                 maxDownloadsPerClient(source),
                 metricsToken(source),
                 logFormat(source),
-                bool(source, "ALLOW_ASCII_NAMES"));
+                bool(source, "ALLOW_ASCII_NAMES"),
+                bucket);
     }
 
     /** The effective values, for the one log line at start. */
     public Map<String, String> describe() {
         var m = new LinkedHashMap<String, String>();
-        m.put("STORAGE_PATH", storagePath.toString());
+        m.put("STORAGE_PATH", bucket != null ? bucket.url() : storagePath.toString());
+        if (bucket != null) {
+            m.put("S3_ENDPOINT", bucket.endpoint() == null ? "(AWS)" : bucket.endpoint().toString());
+            m.put("S3_REGION", bucket.region());
+            m.put("S3_PATH_STYLE", Boolean.toString(bucket.pathStyle()));
+        }
         m.put("CHUNK_SIZE", chunkSize / 1024 + " KiB");
         m.put("DELAY", delay.toNanos() / 1e9 + " s");
         m.put("DEBUG", Boolean.toString(debug));
@@ -169,7 +194,7 @@ public record Settings(
         return "Settings" + describe();
     }
 
-    private record Value(String name, String text, String source) {
+    record Value(String name, String text, String source) {
         Invalid invalid(String rule) {
             return new Invalid(name, text, source, rule);
         }

@@ -9,6 +9,7 @@ import dev.zipstream.links.SignedLink;
 import dev.zipstream.ops.DownloadReport;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
+import dev.zipstream.storage.StorageUnavailable;
 import dev.zipstream.streaming.ChunkOutputStream;
 import dev.zipstream.streaming.ChunkQueue;
 import dev.zipstream.streaming.Download;
@@ -150,7 +151,15 @@ public final class ArchiveServlet extends HttpServlet {
         }
         boolean started = false;
         try {
-            var listing = list(hash);
+            Optional<Listing> listing;
+            try {
+                listing = list(hash);
+            } catch (StorageUnavailable e) {
+                response.setHeader("Retry-After", "60");
+                Pages.reject(service, response, Rejection.UNAVAILABLE, head);
+                service.log.warning("storage is not available: " + e.getMessage());
+                return;
+            }
             var selected = listing.flatMap(l -> Selection.select(l, link.files()));
             if (selected.isEmpty()) {
                 // An unknown hash and a missing or hostile f look the same: nothing tells them apart.
@@ -183,9 +192,12 @@ public final class ArchiveServlet extends HttpServlet {
         }
     }
 
-    private Optional<Listing> list(String hash) {
+    /** The folder's listing; a folder deleted while we looked, or unreadable, is simply not there. */
+    private Optional<Listing> list(String hash) throws StorageUnavailable {
         try {
             return service.storage.list(hash);
+        } catch (StorageUnavailable e) {
+            throw e;
         } catch (IOException e) {
             // Deleted while we looked, or unreadable: to the client it is simply not there.
             service.log.warning("cannot list " + Service.shortHash(hash) + ": " + e);

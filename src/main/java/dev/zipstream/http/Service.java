@@ -12,6 +12,7 @@ import dev.zipstream.ops.Readiness;
 import dev.zipstream.ops.Version;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
+import dev.zipstream.storage.s3.S3Storage;
 import dev.zipstream.streaming.BufferPool;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
@@ -89,7 +90,7 @@ public final class Service {
         this.settings = settings;
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
-        this.storage = new LocalStorage(settings.storagePath());
+        this.storage = storage(settings, log);
         this.times = new ZipTimes(settings.zipTimeZone());
         this.crcs = new CrcCache(200_000, storage, settings.crcCacheDir(), CRC_THREADS, log::warning);
         this.signer = new Signer(settings.signingKeys());
@@ -114,6 +115,16 @@ public final class Service {
                 settings.compression().name().toLowerCase(Locale.ROOT),
                 Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
                 new Metrics.CrcCounters(null, null, crcs::bytesRead));
+    }
+
+    /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
+    private static Storage storage(Settings settings, Log log) {
+        var bucket = settings.bucket();
+        if (bucket == null) {
+            return new LocalStorage(settings.storagePath());
+        }
+        return S3Storage.connect(new S3Storage.Location(bucket.bucket(), bucket.prefix(), bucket.endpoint(),
+                bucket.region(), bucket.pathStyle()), log);
     }
 
     /** Java 21+ gives a virtual thread per producer; this WAR is compiled for 17, so it asks by reflection. */

@@ -61,6 +61,9 @@ class SettingsTest {
         p.put("METRICS_TOKEN", "");
         p.put("LOG_FORMAT", "text");
         p.put("ALLOW_ASCII_NAMES", "false");
+        p.put("S3_ENDPOINT", "");
+        p.put("S3_REGION", "us-east-1");
+        p.put("S3_PATH_STYLE", "");
         return p;
     }
 
