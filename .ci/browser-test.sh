@@ -10,7 +10,8 @@
 #     (polled with a deadline), which passes unzip -t and equals, byte for byte, what curl gets from the same URL;
 #   - a link with name=Фото — лето 2026 is saved as "Фото — лето 2026.zip" (Content-Disposition filename*);
 #   - the selection page of a signed link (tools/zipstream-sign, name Отбор): ticking 2.jpg and pressing the button
-#     goes through the service's 303 to a link it signed, and Chromium saves Отбор.zip holding just 2.jpg.
+#     goes through the service's 303 to a link it signed, and Chromium saves Отбор.zip holding just 2.jpg; a
+#     screenshot of that page goes to docs/browse-page.png (BROWSER_TEST_BROWSE_SCREENSHOT overrides the path).
 #
 # Builds no Java: needs target/zipstream.war (mvn -q package -DskipTests); JETTY_HOME defaults to
 # target/jetty-home-12.1.12, unpacked with the pom's jetty-home profile when missing (as .ci/jetty-base-test.sh).
@@ -23,6 +24,7 @@ ci_init browser-test # BROWSER_TEST_KEEP=1 keeps the work folder
 JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 SCREENSHOT=${BROWSER_TEST_SCREENSHOT:-$project/docs/index-page.png}
+BROWSE_SCREENSHOT=${BROWSER_TEST_BROWSE_SCREENSHOT:-$project/docs/browse-page.png}
 STORAGE=$project/sample-storage
 
 jetty_pid=
@@ -76,10 +78,10 @@ wait_until_up 20 "$driver_pid" "chromedriver exited during start" driver_ready \
 mkdir -p "$(dirname "$SCREENSHOT")"
 set +e
 python3 - "$driver_port" "$base_url" "$CHROMIUM" "$work/profile" "$work/downloads" "$SCREENSHOT" "$STORAGE" \
-  "$signed" >"$work/driver.out" 2>"$work/driver.err" <<'EOF'
+  "$signed" "$BROWSE_SCREENSHOT" >"$work/driver.out" 2>"$work/driver.err" <<'EOF'
 import base64, json, os, struct, sys, time, urllib.error, urllib.parse, urllib.request, zipfile
 
-driver_port, base_url, chromium, profile, downloads, screenshot, storage, signed = sys.argv[1:9]
+driver_port, base_url, chromium, profile, downloads, screenshot, storage, signed, browse_shot = sys.argv[1:10]
 wd = f"http://127.0.0.1:{driver_port}"
 
 
@@ -238,6 +240,11 @@ try:
     check(f"the selection page offers every file of {first_hash[:8]} ({boxes})", sorted(boxes) == first_files)
     box = call("POST", f"/session/{sid}/element", {"using": "css selector", "value": "input[type=checkbox][value='2.jpg']"})
     call("POST", f"/session/{sid}/element/{next(iter(box.values()))}/click", {})
+    png = base64.b64decode(call("GET", f"/session/{sid}/screenshot"))
+    with open(browse_shot, "wb") as f:
+        f.write(png)
+    check(f"screenshot of the selection page with 2.jpg ticked, {len(png) // 1024} KiB, saved as {browse_shot}",
+          png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 200 * 1024)
     button = call("POST", f"/session/{sid}/element", {"using": "css selector", "value": "#download"})
     call("POST", f"/session/{sid}/element/{next(iter(button.values()))}/click", {})
     entries = saved("Отбор.zip")

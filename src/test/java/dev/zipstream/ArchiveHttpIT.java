@@ -259,6 +259,23 @@ class ArchiveHttpIT {
         assertTrue(page.contains("KiB"), "human sizes");
     }
 
+    /** An unsigned link's selection page (DEBUG on, open links): its boxes are f parameters, downloaded at once. */
+    @Test
+    void theSelectionPageOfAnUnsignedLinkDownloadsThePicksDirectly() throws Exception {
+        var page = http.get(store.uri(url(AWKWARD) + "?browse"));
+        assertEquals(200, page.status());
+        String html = new String(page.body(), StandardCharsets.UTF_8);
+        var boxes = Pattern.compile("<input type=\"checkbox\" name=\"([^\"]+)\"[^>]*value=\"([^\"]*)\"")
+                .matcher(html).results().map(m -> m.group(1) + "=" + m.group(2)).toList();
+        assertEquals(Trees.expected(storage.resolve(AWKWARD)).keySet().stream().map(n -> "f=" + n).sorted().toList(),
+                boxes.stream().sorted().toList());
+        assertFalse(html.contains("type=\"hidden\""), "nothing to carry for an unsigned link");
+        var picked = http.get(store.uri(url(AWKWARD) + "?f=Zebra.txt&f=" + java.net.URLEncoder.encode("empty folder/",
+                StandardCharsets.UTF_8)));
+        assertEquals(Map.of("Zebra.txt", "Z".repeat(5000), "empty folder/", ""),
+                texts(Readers.javaZipInputStream(picked.body())));
+    }
+
     @Test
     void theRootAndArchiveWithoutSlashLeadToTheIndex() throws Exception {
         for (String path : List.of("/", "/archive")) {

@@ -168,7 +168,7 @@ public final class ArchiveServlet extends HttpServlet {
             }
             switch (intent) {
                 case BROWSE -> BrowsePage.serve(service, response, head, selected.get(), link);
-                case NARROW -> narrow(request, response, head, listing.get(), link, verdict);
+                case NARROW -> narrow(request, response, head, listing.get(), link);
                 case DOWNLOAD -> started = respond(request, response, head, selected.get(), name, verdict);
             }
         } finally {
@@ -218,7 +218,7 @@ public final class ArchiveServlet extends HttpServlet {
      * browser there.
      */
     private void narrow(HttpServletRequest request, HttpServletResponse response, boolean head, Listing listing,
-            LinkRequest link, LinkCheck.Verdict verdict) throws IOException {
+            LinkRequest link) throws IOException {
         var picks = List.of(request.getParameterValues(BrowsePage.PICK));
         if (!Selection.narrows(link.files(), picks)) {
             service.linkLog.rejected(Service.shortHash(listing.hash()), Rejection.FORBIDDEN.status,

@@ -1,5 +1,6 @@
 package dev.zipstream.http;
 
+import dev.zipstream.links.ArchiveName;
 import dev.zipstream.links.LinkRequest;
 import dev.zipstream.storage.Listing;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,10 +29,14 @@ final class BrowsePage {
                 <title>Choose files</title><link rel="icon" href="data:,">
                 <meta name="referrer" content="no-referrer">
                 """).append(IndexPage.STYLE).append("""
+                <style>td:first-child,th:first-child{width:2rem}</style>
                 </head><body>
                 <h1>Choose files</h1>
-                <form method="get" id="pick">
                 """);
+        var name = ArchiveName.of(link.name());
+        html.append("<p>Tick the files to download; they are saved together as <strong>")
+                .append(Pages.escape(name == null ? ArchiveName.DEFAULT.fileName() : name.fileName()))
+                .append("</strong>.</p>\n<form method=\"get\" id=\"pick\">\n");
         if (link.signed()) {
             hidden(html, "exp", link.exp());
             hidden(html, "kid", link.kid());
