@@ -147,7 +147,7 @@ class CrcCacheTest {
     void theWaitIsTheLargestExcessOfBytesToReadOverBytesSent() throws Exception {
         var listing = folder("excess", 4, 2 * 1024 * 1024);
         var entries = files(listing);
-        // 8 MiB at the assumed 100 MB/s, 2 threads: about 0.04 s. A limit of 0.01 s tells them apart.
+        // 8 MiB at the assumed 100 MB/s: about 0.08 s. A limit of 0.01 s tells them apart.
         var held = new CountDownLatch(1);
         var storage = new Counting(tmp);
         storage.holdAll = held;
