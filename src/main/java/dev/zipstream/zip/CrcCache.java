@@ -251,20 +251,24 @@ public final class CrcCache implements AutoCloseable {
      * Starts computing, in the background, every missing CRC that a range needs (those it needs soonest first),
      * and decides whether the request may go ahead. It waits in silence wherever it needs a CRC that the reading
      * has not reached yet: with the pool reading the missing files in order while the range's data streams (both
-     * taken at the pool's read speed seen so far, all its readers together), the longest such silence is the largest excess of
-     * bytes to read over bytes sent, at any needed CRC. Within {@code limit}: go ahead. Otherwise: retry after
+     * taken at the pool's read speed seen so far, all its readers together), the longest such silence is the
+     * largest excess of bytes to read over bytes sent, at any needed CRC (each file counted once: a range that
+     * holds an entry's header and its central record needs its CRC twice). Within {@code limit}: go ahead. Otherwise: retry after
      * about as long as the reading will take, while it goes on.
      */
     public Wait prepare(List<Need> needs, Duration limit) {
         long toRead = 0;
         long worst = 0;
+        var counted = new java.util.HashSet<Flight>();
         for (var need : needs) {
             if (queued.get() >= MAX_QUEUED && need.dataBefore() > 0) {
                 break; // what is not queued is computed by the download itself, when it gets there
             }
             var flight = schedule(need.entry(), need.dataBefore());
             if (flight != null) {
-                toRead += flight.remaining();
+                if (counted.add(flight)) {
+                    toRead += flight.remaining();
+                }
                 worst = Math.max(worst, toRead - need.dataBefore());
             }
         }

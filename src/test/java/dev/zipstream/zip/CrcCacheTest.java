@@ -162,6 +162,27 @@ class CrcCacheTest {
         }
     }
 
+    /**
+     * A cold full download waits for its first file only (the others are read while earlier ones stream), and a
+     * file whose header and central record are both in the range counts once: 2 MiB, not the folder twice.
+     */
+    @Test
+    void aColdFullDownloadWaitsForItsFirstFileOnly() throws Exception {
+        var listing = folder("full", 4, 2 * 1024 * 1024);
+        var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
+        var held = new CountDownLatch(1);
+        var storage = new Counting(tmp);
+        storage.holdAll = held;
+        // At the assumed 100 MB/s: 2 MiB is 0.021 s, the 8 MiB a double count would add is 0.084 s.
+        try (var cache = new CrcCache(1000, storage, null, 2, m -> { })) {
+            assertTrue(cache.prepare(zip.crcsNeeded(0, zip.length()), Duration.ofMillis(50)).ready());
+            var wait = cache.prepare(zip.crcsNeeded(0, zip.length()), Duration.ofMillis(10));
+            assertFalse(wait.ready());
+            assertEquals(8L << 20, wait.bytesToRead(), "the whole folder, once");
+            held.countDown();
+        }
+    }
+
     /** What a range needs, in the order the writer asks, with the file bytes it has sent by then. */
     @Test
     void aRangeNeedsTheCrcsOfItsHeadersAndRecordsWithTheDataSentBeforeEach() throws Exception {
