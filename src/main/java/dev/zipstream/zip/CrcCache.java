@@ -54,7 +54,6 @@ public final class CrcCache implements AutoCloseable {
     static final double INITIAL_BYTES_PER_SECOND = 100e6;
     /** Files queued for background computing at most; beyond it, later CRCs are computed when streaming. */
     static final int MAX_QUEUED = 100_000;
-    private static final long MEASURABLE = 1 << 20;
     private static final int BUFFER_SIZE = 256 * 1024;
     private static final int MAX_POOLED_BUFFERS = 16;
 
@@ -140,7 +139,51 @@ public final class CrcCache implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong filesRead = new AtomicLong();
-    private volatile double bytesPerSecond = INITIAL_BYTES_PER_SECOND;
+    private final ReadSpeed speed = new ReadSpeed();
+
+    /**
+     * How fast CRCs are read here, all readers together: bytes per second of wall time while any reader runs.
+     * Readers in parallel share a disk (or cores), so one file's speed times the threads would overstate it.
+     */
+    private final class ReadSpeed {
+        private static final long SAMPLE_NANOS = 500_000_000L;
+        private volatile double bytesPerSecond = INITIAL_BYTES_PER_SECOND;
+        private int readers;
+        private long sampleStart;
+        private long bytesAtStart;
+
+        synchronized void readerStarted() {
+            if (readers++ == 0) { // an idle pause is not slowness: measure busy time only
+                sampleStart = System.nanoTime();
+                bytesAtStart = bytesRead.get();
+            }
+        }
+
+        synchronized void readerEnded() {
+            readers--;
+        }
+
+        void sample(long bytesNow) {
+            long now = System.nanoTime();
+            if (now - sampleStart < SAMPLE_NANOS) { // a racy read: at worst one sample more or less
+                return;
+            }
+            synchronized (this) {
+                long elapsed = now - sampleStart;
+                if (elapsed < SAMPLE_NANOS) {
+                    return;
+                }
+                double measured = Math.max(0, bytesNow - bytesAtStart) * 1e9 / elapsed;
+                bytesPerSecond = 0.7 * bytesPerSecond + 0.3 * measured;
+                sampleStart = now;
+                bytesAtStart = bytesNow;
+            }
+        }
+
+        double bytesPerSecond() {
+            return bytesPerSecond;
+        }
+    }
 
     /** Memory only, computing on two threads. */
     public CrcCache(int capacity, Storage storage) {
@@ -208,29 +251,31 @@ public final class CrcCache implements AutoCloseable {
      * Starts computing, in the background, every missing CRC that a range needs (those it needs soonest first),
      * and decides whether the request may go ahead. It waits in silence wherever it needs a CRC that the reading
      * has not reached yet: with the pool reading the missing files in order while the range's data streams (both
-     * taken at the read speed seen so far, a few files at once), the longest such silence is the largest excess of
-     * bytes to read over bytes sent, at any needed CRC. Within {@code limit}: go ahead. Otherwise: retry after
+     * taken at the pool's read speed seen so far, all its readers together), the longest such silence is the
+     * largest excess of bytes to read over bytes sent, at any needed CRC (each file counted once: a range that
+     * holds an entry's header and its central record needs its CRC twice). Within {@code limit}: go ahead. Otherwise: retry after
      * about as long as the reading will take, while it goes on.
      */
     public Wait prepare(List<Need> needs, Duration limit) {
         long toRead = 0;
         long worst = 0;
-        int files = 0;
+        var counted = new java.util.HashSet<Flight>();
         for (var need : needs) {
             if (queued.get() >= MAX_QUEUED && need.dataBefore() > 0) {
                 break; // what is not queued is computed by the download itself, when it gets there
             }
             var flight = schedule(need.entry(), need.dataBefore());
             if (flight != null) {
-                toRead += flight.remaining();
-                files++;
+                if (counted.add(flight)) {
+                    toRead += flight.remaining();
+                }
                 worst = Math.max(worst, toRead - need.dataBefore());
             }
         }
         if (worst == 0) {
             return Wait.READY;
         }
-        double rate = bytesPerSecond * Math.min(files, pool.getMaximumPoolSize());
+        double rate = speed.bytesPerSecond();
         if (worst / rate <= limit.toNanos() / 1e9) {
             return Wait.READY;
         }
@@ -384,28 +429,25 @@ public final class CrcCache implements AutoCloseable {
             buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
         }
         long total = 0;
-        long began = System.nanoTime();
         filesRead.incrementAndGet();
+        speed.readerStarted();
         try (var channel = storage.open(entry, 0, entry.size())) {
             int n;
             while (total < entry.size() && (n = channel.read(buffer.clear())) > 0) {
                 total += n;
                 flight.read = total;
+                bytesRead.addAndGet(n);
                 crc.update(buffer.flip());
+                speed.sample(bytesRead.get());
             }
         } finally {
-            bytesRead.addAndGet(total);
+            speed.readerEnded();
             if (buffers.size() < MAX_POOLED_BUFFERS) {
                 buffers.offer(buffer);
             }
         }
         if (total != entry.size()) {
             throw new EntryChanged(entry, "it has " + total + " bytes, the listing said " + entry.size());
-        }
-        long nanos = System.nanoTime() - began;
-        if (total >= MEASURABLE && nanos > 0) {
-            // A moving average of what reading really costs here, for prepare's estimates.
-            bytesPerSecond = 0.7 * bytesPerSecond + 0.3 * (total * 1e9 / nanos);
         }
         return (int) crc.getValue();
     }

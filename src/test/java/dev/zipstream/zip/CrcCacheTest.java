@@ -147,7 +147,7 @@ class CrcCacheTest {
     void theWaitIsTheLargestExcessOfBytesToReadOverBytesSent() throws Exception {
         var listing = folder("excess", 4, 2 * 1024 * 1024);
         var entries = files(listing);
-        // 8 MiB at the assumed 100 MB/s, 2 threads: about 0.04 s. A limit of 0.01 s tells them apart.
+        // 8 MiB at the assumed 100 MB/s: about 0.08 s. A limit of 0.01 s tells them apart.
         var held = new CountDownLatch(1);
         var storage = new Counting(tmp);
         storage.holdAll = held;
@@ -158,6 +158,27 @@ class CrcCacheTest {
             var wait = before.prepare(needs(entries, 0), Duration.ofMillis(10));
             assertFalse(wait.ready(), "nothing to send while they are read");
             assertEquals(8L << 20, wait.bytesToRead());
+            held.countDown();
+        }
+    }
+
+    /**
+     * A cold full download waits for its first file only (the others are read while earlier ones stream), and a
+     * file whose header and central record are both in the range counts once: 2 MiB, not the folder twice.
+     */
+    @Test
+    void aColdFullDownloadWaitsForItsFirstFileOnly() throws Exception {
+        var listing = folder("full", 4, 2 * 1024 * 1024);
+        var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
+        var held = new CountDownLatch(1);
+        var storage = new Counting(tmp);
+        storage.holdAll = held;
+        // At the assumed 100 MB/s: 2 MiB is 0.021 s, the 8 MiB a double count would add is 0.084 s.
+        try (var cache = new CrcCache(1000, storage, null, 2, m -> { })) {
+            assertTrue(cache.prepare(zip.crcsNeeded(0, zip.length()), Duration.ofMillis(50)).ready());
+            var wait = cache.prepare(zip.crcsNeeded(0, zip.length()), Duration.ofMillis(10));
+            assertFalse(wait.ready());
+            assertEquals(8L << 20, wait.bytesToRead(), "the whole folder, once");
             held.countDown();
         }
     }
