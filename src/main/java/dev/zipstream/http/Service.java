@@ -21,9 +21,12 @@ import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,8 +84,11 @@ public final class Service {
     private volatile boolean stopping;
 
     private final Set<Download> active = ConcurrentHashMap.newKeySet();
-    /** Every platform thread the executors made: an executor reports "terminated" a moment before they are gone. */
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    /**
+     * The platform threads the executors made, joined at stop: an executor reports "terminated" a moment before its
+     * threads are gone. Weak, so the producers that idled out over months are not remembered.
+     */
+    private final Set<Thread> threads = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final AtomicInteger slotsTaken = new AtomicInteger();
     private final AtomicInteger producersRunning = new AtomicInteger();
 
@@ -271,7 +277,11 @@ public final class Service {
                 log.warning("some download threads did not stop within 10 s");
             }
             // Tomcat looks for threads left behind right after this returns: let the last ones finish exiting.
-            for (Thread t : threads) {
+            List<Thread> left;
+            synchronized (threads) {
+                left = List.copyOf(threads);
+            }
+            for (Thread t : left) {
                 t.join(1000);
             }
         } catch (InterruptedException e) {
