@@ -3,6 +3,10 @@
 # deploy/nginx.conf: the instance serving a throttled download is killed (SIGKILL) mid-way, the client resumes
 # with curl -C - through nginx, and the result must be identical to a full download and pass unzip -t.
 #
+# BALANCER_STORAGE=bucket shares a bucket instead of a folder: s3proxy 2.6.0 (target/s3proxy/, copied there by
+# mvn verify, or fetched here with the pom's copy-s3proxy execution) with signed requests required (the objects are
+# put before, unsigned, then it restarts), and both instances on STORAGE_PATH=s3://balancer/archives/.
+#
 # Builds nothing: needs target/zipstream.war (mvn package); JETTY_HOME defaults to target/jetty-home-12.1.12 and
 # is unpacked with the pom's jetty-home profile when missing. nginx: apt-get install -y nginx.
 set -euo pipefail
@@ -16,12 +20,19 @@ JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
+BALANCER_STORAGE=${BALANCER_STORAGE:-folder}
+[[ $BALANCER_STORAGE == folder || $BALANCER_STORAGE == bucket ]] \
+  || die "BALANCER_STORAGE=$BALANCER_STORAGE: folder or bucket"
+S3PROXY_JAR=$project/target/s3proxy/s3proxy-2.6.0-jar-with-dependencies.jar
+
 pids=()
 nginx_pid=
+s3proxy_pid=
 on_exit() {
   if [[ -n $nginx_pid ]]; then stop_pid "$nginx_pid"; fi
   local p
   for p in "${pids[@]}"; do stop_pid "$p"; done
+  if [[ -n $s3proxy_pid ]]; then stop_pid "$s3proxy_pid"; fi
 }
 show_logs() {
   tail_log 20 "$work/a.out" "instance a"; tail_log 20 "$work/b.out" "instance b"
@@ -44,10 +55,55 @@ for name, size in (("a.bin", 100_000), ("sub/b.bin", 120_000), ("c.txt", 80_000)
         f.write(os.urandom(size))
 PY
 
+shared=("STORAGE_PATH=$storage")
+if [[ $BALANCER_STORAGE == bucket ]]; then
+  if [[ ! -f $S3PROXY_JAR ]]; then
+    echo "fetching s3proxy with the pom's copy-s3proxy execution"
+    mvn -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy@copy-s3proxy || die "could not fetch s3proxy"
+  fi
+  s3_port=$(free_port)
+  s3=http://127.0.0.1:$s3_port
+  identity=balancer-test
+  credential=balancer-test-credential
+  mkdir -p "$work/s3proxy-data"
+  # start_s3proxy AUTHORIZATION: s3proxy on $s3_port over $work/s3proxy-data, waits until it answers
+  start_s3proxy() {
+    cat >"$work/s3proxy.conf" <<CONF
+s3proxy.endpoint=$s3
+s3proxy.authorization=$1
+s3proxy.identity=$identity
+s3proxy.credential=$credential
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$work/s3proxy-data
+CONF
+    java -Xmx256m -jar "$S3PROXY_JAR" --properties "$work/s3proxy.conf" >>"$work/s3proxy.out" 2>&1 &
+    s3proxy_pid=$!
+    wait_until_up 60 "$s3proxy_pid" "s3proxy exited during start" curl -s -o /dev/null --max-time 2 "$s3/" \
+      || die "s3proxy did not start within 60 s"
+  }
+  # Objects go in through the S3 API (PUT: each gets its ETag) while unsigned requests are allowed, then s3proxy
+  # restarts on the same data requiring signatures, as a real store would.
+  start_s3proxy none
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$s3/balancer") || code=error
+  [[ $code == 200 ]] || die "creating the bucket failed ($code)"
+  (cd "$storage/$hash" && find . -type f -printf '%P\n') | while read -r name; do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -T "$storage/$hash/$name" "$s3/balancer/archives/$hash/$name") \
+      || code=error
+    [[ $code == 200 ]] || die "PUT $name failed ($code)"
+  done
+  stop_pid "$s3proxy_pid"
+  start_s3proxy aws-v2-or-v4
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "$s3/balancer/archives/$hash/a.bin") || code=error
+  check "s3proxy now refuses an unsigned GET (got $code)" test "$code" = 403
+  shared=("STORAGE_PATH=s3://balancer/archives/" "S3_ENDPOINT=$s3"
+          "AWS_ACCESS_KEY_ID=$identity" "AWS_SECRET_ACCESS_KEY=$credential")
+  ok "the folder is in bucket balancer of s3proxy at $s3"
+fi
+
 # start_instance NAME PORT: jetty-base/run.sh in the background, output in $work/NAME.out, log in $work/NAME.log
 start_instance() {
   mkdir -p "$work/$1-tmp" "$work/$1-requestlog"
-  env PORT="$2" HOST=127.0.0.1 STORAGE_PATH="$storage" DELAY=0.1 CHUNK_SIZE=4 LOG_FILE="$work/$1.log" \
+  env PORT="$2" HOST=127.0.0.1 "${shared[@]}" DELAY=0.1 CHUNK_SIZE=4 LOG_FILE="$work/$1.log" \
       JETTY_HOME="$JETTY_HOME" ZIPSTREAM_WAR="$WAR" REQUEST_LOG_DIR="$work/$1-requestlog" \
       JAVA_OPTIONS="-Djava.io.tmpdir=$work/$1-tmp" \
       "$project/jetty-base/run.sh" >"$work/$1.out" 2>&1 &
@@ -63,7 +119,7 @@ wait_until_up 60 "$pid_a" "instance a exited during start" grep -q 'Started oejs
   || die "instance a did not start within 60 s"
 wait_until_up 60 "$pid_b" "instance b exited during start" grep -q 'Started oejs.Server' "$work/b.out" \
   || die "instance b did not start within 60 s"
-ok "two instances on 127.0.0.1:$port_a and 127.0.0.1:$port_b ($(elapsed) s)"
+ok "two instances on 127.0.0.1:$port_a and 127.0.0.1:$port_b, storage: $BALANCER_STORAGE ($(elapsed) s)"
 
 header() { { grep -i "^$2:" "$1" 2>/dev/null || true; } | tail -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'; }
 curl -sS -I --max-time 10 "http://127.0.0.1:$port_a/archive/$hash/" -o /dev/null -D "$work/a.h"

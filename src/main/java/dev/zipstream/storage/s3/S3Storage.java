@@ -55,6 +55,13 @@ public final class S3Storage implements Storage {
     static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
     /** The reachability probe's whole budget, retries included. */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * One call's budget (a listing page, or a GET up to its first body byte), retries included. Without it a store
+     * that accepts connections but never answers holds a request for three read timeouts (60 s, measured). The
+     * body of a GET is read after the call: a stall there is bounded by {@link #READ_TIMEOUT}.
+     */
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Location location;
     private final S3Client client;
@@ -84,6 +91,7 @@ public final class S3Storage implements Storage {
                         .socketTimeout(READ_TIMEOUT))
                 .region(Region.of(location.region()))
                 .credentialsProvider(credentials)
+                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT))
                 .forcePathStyle(location.pathStyle());
         if (location.endpoint() != null) {
             // Third-party stores lag behind AWS's newer default checksums: with them s3proxy answers 501 to every

@@ -249,10 +249,16 @@ class S3StorageIT {
             acceptor.setDaemon(true);
             acceptor.start();
             long t0 = System.nanoTime();
+            var listing = assertThrows(StorageUnavailable.class, () -> down.list("anything"));
+            long listMs = (System.nanoTime() - t0) / 1_000_000;
+            t0 = System.nanoTime();
             String reason = down.unavailableReason();
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertNotNull(reason);
-            assertTrue(ms < S3Storage.PROBE_TIMEOUT.toMillis() + 5_000, "took " + ms + " ms");
+            assertTrue(ms < S3Storage.PROBE_TIMEOUT.toMillis() + 5_000, "probe took " + ms + " ms");
+            // Bounded by the call budget, not three 20 s read timeouts.
+            assertTrue(listMs < S3Storage.CALL_TIMEOUT.toMillis() + 5_000, "listing took " + listMs + " ms: "
+                    + listing.getMessage());
         }
     }
 
