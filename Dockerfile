@@ -10,8 +10,9 @@
 # The service runs as uid 10001 (gid 10001): the logs folder must be writable by it
 # (chown 10001:10001 /var/log/archive), or run with --user "$(id -u):$(id -g)" of the folder's owner.
 # Settings are environment variables (-e): STORAGE_PATH, CHUNK_SIZE (KiB), DELAY (s), DEBUG, LOG_FILE,
-# COMPRESSION (store|deflate), MAX_DOWNLOADS, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT (text|json),
-# ALLOW_ASCII_NAMES, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY (jetty-base/run.sh).
+# COMPRESSION (store|deflate), MAX_DOWNLOADS, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, SIGNING_KEYS, LINKS,
+# RESUME_GRACE, BROWSE, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT (text|json), ALLOW_ASCII_NAMES,
+# S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY (jetty-base/run.sh).
 # Any JRE 17+ image with bash works as the base: --build-arg JRE_IMAGE=...
 
 ARG JRE_IMAGE=eclipse-temurin:17-jre
@@ -32,8 +33,8 @@ RUN set -eu; \
         addgroup -S -g "$UID" zipstream; \
         adduser -S -D -H -u "$UID" -G zipstream -h /app -s /sbin/nologin zipstream; \
     fi; \
-    mkdir -p /app/storage /app/logs; \
-    chown zipstream:zipstream /app/logs
+    mkdir -p /app/storage /app/logs /app/crc; \
+    chown zipstream:zipstream /app/logs /app/crc
 
 # Read-only for the service: owned by root.
 COPY ${JETTY_HOME_DIR} /opt/jetty-home
@@ -45,8 +46,12 @@ ENV LANG=C.UTF-8 \
     ZIPSTREAM_WAR=/app/zipstream.war \
     STORAGE_PATH=/app/storage \
     LOG_FILE=/app/logs/archive.log \
+    CRC_CACHE_DIR=/app/crc \
     REQUEST_LOG_DIR=/app/logs \
     PORT=8080
+
+# CRCs outlive the container (and are shared by instances that mount the same volume).
+VOLUME /app/crc
 
 USER zipstream
 WORKDIR /app

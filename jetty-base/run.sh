@@ -17,7 +17,9 @@
 #                    taken from X-Forwarded-For / Forwarded. Only behind a proxy that sets them, and only when
 #                    nothing else can reach this port: any client could otherwise choose its address. Default false.
 # Read by the service itself (see web.xml for defaults): STORAGE_PATH, CHUNK_SIZE, DELAY, DEBUG, LOG_FILE,
-# COMPRESSION, MAX_DOWNLOADS, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT, ALLOW_ASCII_NAMES.
+# COMPRESSION, MAX_DOWNLOADS, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT, ALLOW_ASCII_NAMES, SIGNING_KEYS,
+# LINKS, RESUME_GRACE, BROWSE, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE;
+# with STORAGE_PATH=s3://..., the AWS credentials chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).
 # Extra arguments go to start.jar, e.g. --list-config, --module=forwarded, jetty.http.idleTimeout=60000.
 set -euo pipefail
 

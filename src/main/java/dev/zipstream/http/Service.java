@@ -1,6 +1,9 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.links.LinkCheck;
+import dev.zipstream.links.RejectionLog;
+import dev.zipstream.links.Signer;
 import dev.zipstream.log.Log;
 import dev.zipstream.ops.ClientLimit;
 import dev.zipstream.ops.DownloadReport;
@@ -9,12 +12,14 @@ import dev.zipstream.ops.Readiness;
 import dev.zipstream.ops.Version;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
+import dev.zipstream.storage.s3.S3Storage;
 import dev.zipstream.streaming.BufferPool;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
+import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
-import java.time.ZoneId;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -51,6 +56,8 @@ public final class Service {
 
     /** The most chunk buffers one download holds at once: one waiting (two unthrottled), one filled, one written. */
     public static final int MAX_BUFFERS_PER_DOWNLOAD = 4;
+    /** Files read at once to compute missing CRCs: enough to overlap an object store's latency, few for a disk. */
+    static final int CRC_THREADS = 4;
 
     final Settings settings;
     final Log log;
@@ -58,7 +65,12 @@ public final class Service {
     final CrcCache crcs;
     final BufferPool buffers;
     final Download.Shared downloads;
-    final ZoneId zone = ZoneId.systemDefault();
+    final ZipTimes times;
+    /** Signs the links the selection form hands out; verifies every signed link. */
+    final Signer signer;
+    final LinkCheck links;
+    /** At most 60 lines a minute about refused links. */
+    final RejectionLog linkLog;
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
@@ -84,8 +96,12 @@ public final class Service {
         this.settings = settings;
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
-        this.storage = new LocalStorage(settings.storagePath());
-        this.crcs = new CrcCache(200_000, storage);
+        this.storage = storage(settings, log);
+        this.times = new ZipTimes(settings.zipTimeZone());
+        this.crcs = new CrcCache(200_000, storage, settings.crcCacheDir(), CRC_THREADS, log::warning);
+        this.signer = new Signer(settings.signingKeys());
+        this.links = new LinkCheck(settings.links(), signer, settings.resumeGrace(), Clock.systemUTC());
+        this.linkLog = new RejectionLog(log, Clock.systemUTC(), 60);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
@@ -105,6 +121,16 @@ public final class Service {
                 settings.compression().name().toLowerCase(Locale.ROOT),
                 Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
                 new Metrics.CrcCounters(null, null, crcs::bytesRead));
+    }
+
+    /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
+    private static Storage storage(Settings settings, Log log) {
+        var bucket = settings.bucket();
+        if (bucket == null) {
+            return new LocalStorage(settings.storagePath());
+        }
+        return S3Storage.connect(new S3Storage.Location(bucket.bucket(), bucket.prefix(), bucket.endpoint(),
+                bucket.region(), bucket.pathStyle()), log);
     }
 
     /** Java 21+ gives a virtual thread per producer; this WAR is compiled for 17, so it asks by reflection. */
@@ -244,6 +270,7 @@ public final class Service {
             }
         }
         producers.shutdownNow();
+        crcs.close();
         storage.close();
         scheduler.shutdownNow();
         try {
