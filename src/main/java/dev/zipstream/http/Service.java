@@ -116,11 +116,11 @@ public final class Service {
                 log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
         this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
-        // The CRC cache counts bytes read; hits and misses appear once it counts them too.
+        // A miss is a file read for its CRC; hits appear once the CRC cache counts them.
         this.metrics = settings.metricsToken() == null ? null : new Metrics(Version.of(),
                 settings.compression().name().toLowerCase(Locale.ROOT),
                 Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
-                new Metrics.CrcCounters(null, null, crcs::bytesRead));
+                new Metrics.CrcCounters(null, crcs::filesRead, crcs::bytesRead));
     }
 
     /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
