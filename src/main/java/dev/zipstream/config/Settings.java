@@ -2,6 +2,7 @@ package dev.zipstream.config;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -9,7 +10,11 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -21,6 +26,7 @@ import java.util.regex.Pattern;
  * deployment with a message naming the setting and the value.
  */
 public record Settings(
+        /* the local storage folder; null when STORAGE_PATH is an s3:// URL (then see bucket) */
         Path storagePath,
         int chunkSize,
         Duration delay,
@@ -30,9 +36,76 @@ public record Settings(
         int maxDownloads,
         ZoneId zipTimeZone,
         Path crcCacheDir,
-        Duration crcWaitLimit) {
+        Duration crcWaitLimit,
+        List<SigningKey> signingKeys,
+        Links links,
+        Duration resumeGrace,
+        boolean browse,
+        int maxDownloadsPerClient,
+        String metricsToken,
+        LogFormat logFormat,
+        boolean allowAsciiNames,
+        /* the bucket prefix when STORAGE_PATH is an s3:// URL; null for a local folder */
+        Bucket bucket) {
 
     public enum Compression { STORE, DEFLATE }
+
+    /** {@code open}: the bare hash link works; {@code signed}: only a valid signed link gets an archive. */
+    public enum Links { OPEN, SIGNED }
+
+    /**
+     * One entry of {@code SIGNING_KEYS}. The HMAC key is the secret's UTF-8 bytes. Never printed: the record's
+     * text names the key id only.
+     */
+    public record SigningKey(String kid, byte[] secret) {
+        public SigningKey {
+            secret = secret.clone();
+        }
+
+        @Override
+        public byte[] secret() {
+            return secret.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SigningKey k && k.kid.equals(kid) && java.security.MessageDigest.isEqual(k.secret, secret);
+        }
+
+        @Override
+        public int hashCode() {
+            return kid.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey[" + kid + "]";
+        }
+    }
+
+    public static final int MIN_SECRET_CHARS = 32;
+    public static final long MAX_RESUME_GRACE_SECONDS = 7 * 24 * 3600;
+    private static final Pattern KID = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    /** How the per-download event line is written: today's sentence, or one JSON object a line. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** A token shorter than this could be guessed by a scraper that tries; 16 characters of base64 is 96 bits. */
+    public static final int MIN_TOKEN_LENGTH = 16;
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
+
+
+    /**
+     * Object storage: the archive for a hash is every object under {@code prefix + hash + "/"}.
+     *
+     * @param prefix   empty, or ending in '/'
+     * @param endpoint null for AWS itself, else the S3-compatible store's base URL
+     */
+    public record Bucket(String bucket, String prefix, URI endpoint, String region, boolean pathStyle) {
+        public String url() {
+            return "s3://" + bucket + "/" + prefix;
+        }
+    }
 
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
@@ -47,6 +120,11 @@ public record Settings(
         Invalid(String name, String value, String source, String rule) {
             super(name + "=\"" + value + "\" (from " + source + ") is not valid: " + rule);
         }
+
+        /** For a secret setting: the message names the setting and what is wrong, never the value. */
+        Invalid(String name, String source, String rule) {
+            super(name + " (from " + source + ", value not shown) is not valid: " + rule);
+        }
     }
 
     /**
@@ -55,8 +133,10 @@ public record Settings(
      */
     public static Settings from(Function<String, String> params, Map<String, String> env) {
         var source = new Source(params, env);
+        Bucket bucket = S3Settings.bucket(source.get("STORAGE_PATH"), source.get("S3_ENDPOINT"),
+                source.get("S3_REGION"), source.get("S3_PATH_STYLE"));
         return new Settings(
-                storage(source),
+                bucket != null ? null : storage(source),
                 chunkSize(source),
                 delay(source),
                 debug(source),
@@ -65,13 +145,27 @@ public record Settings(
                 maxDownloads(source),
                 zipTimeZone(source),
                 crcCacheDir(source),
-                crcWaitLimit(source));
+                crcWaitLimit(source),
+                signingKeys(source),
+                links(source),
+                resumeGrace(source),
+                bool(source, "BROWSE"),
+                maxDownloadsPerClient(source),
+                metricsToken(source),
+                logFormat(source),
+                bool(source, "ALLOW_ASCII_NAMES"),
+                bucket);
     }
 
     /** The effective values, for the one log line at start. */
     public Map<String, String> describe() {
         var m = new LinkedHashMap<String, String>();
-        m.put("STORAGE_PATH", storagePath.toString());
+        m.put("STORAGE_PATH", bucket != null ? bucket.url() : storagePath.toString());
+        if (bucket != null) {
+            m.put("S3_ENDPOINT", bucket.endpoint() == null ? "(AWS)" : bucket.endpoint().toString());
+            m.put("S3_REGION", bucket.region());
+            m.put("S3_PATH_STYLE", Boolean.toString(bucket.pathStyle()));
+        }
         m.put("CHUNK_SIZE", chunkSize / 1024 + " KiB");
         m.put("DELAY", delay.toNanos() / 1e9 + " s");
         m.put("DEBUG", Boolean.toString(debug));
@@ -81,10 +175,26 @@ public record Settings(
         m.put("ZIP_TIME_ZONE", zipTimeZone.getId());
         m.put("CRC_CACHE_DIR", crcCacheDir.toString());
         m.put("CRC_WAIT_LIMIT", crcWaitLimit.toNanos() / 1e9 + " s");
+        // Key ids only: they help an operator see which keys are loaded, and a kid is in every link anyway.
+        m.put("SIGNING_KEYS", signingKeys.isEmpty() ? "(unset)"
+                : "(set: " + String.join(", ", signingKeys.stream().map(SigningKey::kid).toList()) + ")");
+        m.put("LINKS", links.name().toLowerCase(Locale.ROOT));
+        m.put("RESUME_GRACE", resumeGrace.toSeconds() + " s");
+        m.put("BROWSE", Boolean.toString(browse));
+        m.put("MAX_DOWNLOADS_PER_CLIENT", maxDownloadsPerClient == 0 ? "off" : Integer.toString(maxDownloadsPerClient));
+        m.put("METRICS_TOKEN", metricsToken == null ? "(unset: /metrics off)" : "(set)");
+        m.put("LOG_FORMAT", logFormat.name().toLowerCase(Locale.ROOT));
+        m.put("ALLOW_ASCII_NAMES", Boolean.toString(allowAsciiNames));
         return m;
     }
 
-    private record Value(String name, String text, String source) {
+    /** The record's own toString would print the metrics token. */
+    @Override
+    public String toString() {
+        return "Settings" + describe();
+    }
+
+    record Value(String name, String text, String source) {
         Invalid invalid(String rule) {
             return new Invalid(name, text, source, rule);
         }
@@ -121,16 +231,12 @@ public record Settings(
         } catch (RuntimeException e) {
             throw v.invalid("not a path");
         }
-        if (!Files.isDirectory(p)) {
-            throw v.invalid("no such folder");
-        }
-        if (!Files.isReadable(p) || !Files.isExecutable(p)) {
-            throw v.invalid("the folder cannot be read");
-        }
+        // A folder that is missing or unreadable now may be mounted later: the service deploys and says so in
+        // /readyz and in every archive answer, rather than leaving the container's 404 for a balancer to read as up.
         try {
-            return p.toRealPath();
+            return Files.isDirectory(p) ? p.toRealPath() : p;
         } catch (IOException e) {
-            throw v.invalid("the folder cannot be resolved (" + e.getClass().getSimpleName() + ")");
+            return p;
         }
     }
 
@@ -161,7 +267,11 @@ public record Settings(
     }
 
     private static boolean debug(Source source) {
-        Value v = source.get("DEBUG");
+        return bool(source, "DEBUG");
+    }
+
+    private static boolean bool(Source source, String name) {
+        Value v = source.get(name);
         if (v == null) {
             return false;
         }
@@ -273,5 +383,112 @@ public record Settings(
             throw v.invalid(rule);
         }
         return Duration.ofNanos(seconds.movePointRight(9).longValue());
+    }
+
+    /** {@code kid:secret,kid:secret}; the first is the one new links are signed with. Never echoes a secret. */
+    private static List<SigningKey> signingKeys(Source source) {
+        Value v = source.get("SIGNING_KEYS");
+        if (v == null || v.text().isEmpty()) {
+            return List.of();
+        }
+        var keys = new ArrayList<SigningKey>();
+        var kids = new HashSet<String>();
+        String[] pairs = v.text().split(",", -1);
+        for (int i = 0; i < pairs.length; i++) {
+            String pair = pairs[i].strip();
+            int colon = pair.indexOf(':');
+            if (colon < 0) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + " is not kid:secret (pairs are separated by commas)");
+            }
+            String kid = pair.substring(0, colon).strip();
+            String secret = pair.substring(colon + 1);
+            if (!KID.matcher(kid).matches()) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + ": a key id is 1 to 32 of A-Z a-z 0-9 _ . -");
+            }
+            if (secret.codePointCount(0, secret.length()) < MIN_SECRET_CHARS) {
+                throw new Invalid(v.name(), v.source(), "key \"" + kid + "\" has a secret shorter than "
+                        + MIN_SECRET_CHARS + " characters");
+            }
+            if (!kids.add(kid)) {
+                throw new Invalid(v.name(), v.source(), "key id \"" + kid + "\" appears twice");
+            }
+            keys.add(new SigningKey(kid, secret.getBytes(StandardCharsets.UTF_8)));
+        }
+        return List.copyOf(keys);
+    }
+
+    /** Read after SIGNING_KEYS: {@code signed} without a key would refuse every request. */
+    private static Links links(Source source) {
+        Value v = source.get("LINKS");
+        if (v == null || v.text().isEmpty()) {
+            return Links.OPEN;
+        }
+        Links links = switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "open" -> Links.OPEN;
+            case "signed" -> Links.SIGNED;
+            default -> throw v.invalid("open or signed");
+        };
+        Value keys = source.get("SIGNING_KEYS");
+        if (links == Links.SIGNED && (keys == null || keys.text().isEmpty())) {
+            throw v.invalid("signed needs SIGNING_KEYS (kid:secret pairs)");
+        }
+        return links;
+    }
+
+    private static Duration resumeGrace(Source source) {
+        Value v = source.get("RESUME_GRACE");
+        if (v == null) {
+            return Duration.ofHours(1);
+        }
+        String rule = "a whole number of seconds from 0 to " + MAX_RESUME_GRACE_SECONDS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        long seconds = Long.parseLong(v.text());
+        if (seconds > MAX_RESUME_GRACE_SECONDS) {
+            throw v.invalid(rule);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static int maxDownloadsPerClient(Source source) {
+        Value v = source.get("MAX_DOWNLOADS_PER_CLIENT");
+        if (v == null || v.text().isEmpty()) {
+            return 0;
+        }
+        String rule = "a whole number from 0 (off) to " + MAX_MAX_DOWNLOADS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        int n = Integer.parseInt(v.text());
+        if (n > MAX_MAX_DOWNLOADS) {
+            throw v.invalid(rule);
+        }
+        return n;
+    }
+
+    /** null when unset or empty: metrics are off. The value is a secret and never appears in a message. */
+    private static String metricsToken(Source source) {
+        Value v = source.get("METRICS_TOKEN");
+        if (v == null || v.text().isEmpty()) {
+            return null;
+        }
+        if (v.text().length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v.text()).matches()) {
+            throw new Invalid(v.name(), v.source(), "at least " + MIN_TOKEN_LENGTH
+                    + " printable ASCII characters without spaces (e.g. openssl rand -base64 24)");
+        }
+        return v.text();
+    }
+
+    private static LogFormat logFormat(Source source) {
+        Value v = source.get("LOG_FORMAT");
+        if (v == null || v.text().isEmpty()) {
+            return LogFormat.TEXT;
+        }
+        return switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw v.invalid("text or json");
+        };
     }
 }
