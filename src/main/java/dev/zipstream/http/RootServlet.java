@@ -73,6 +73,14 @@ public final class RootServlet extends HttpServlet {
     }
 
     private void index(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
+        // A missing folder or an unreachable store would otherwise surface as the container's 500.
+        String unavailable = service.storage.unavailableReason();
+        if (unavailable != null) {
+            response.setHeader("Retry-After", "60");
+            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
+            service.log.warning("storage is not available: " + unavailable);
+            return;
+        }
         var html = new StringBuilder("""
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

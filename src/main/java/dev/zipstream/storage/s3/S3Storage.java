@@ -8,6 +8,7 @@ import dev.zipstream.storage.Storage;
 import dev.zipstream.storage.StorageUnavailable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
@@ -18,6 +19,9 @@ import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -198,6 +202,13 @@ public final class S3Storage implements Storage {
      * (503, and later requests learn it at once); anything else is an I/O failure of this one request.
      */
     private IOException failure(SdkException e, String doing) {
+        if (interrupted(e)) {
+            // The download ended (its producer was interrupted): nothing is wrong with the store. Taking this for
+            // an unreachable store turned the next requests into 503s (seen in BucketAcceptanceIT).
+            var stopped = new InterruptedIOException(doing + " stopped: the download ended");
+            stopped.initCause(e);
+            return stopped;
+        }
         if (e instanceof SdkClientException || e instanceof S3Exception s3 && (s3.statusCode() >= 500
                 || s3.statusCode() == 403 || s3.statusCode() == 401)) {
             String reason = reason(e);
@@ -205,6 +216,26 @@ public final class S3Storage implements Storage {
             return new StorageUnavailable(reason);
         }
         return new IOException(doing + " failed: " + reason(e));
+    }
+
+    /** Whether the call failed because its thread was interrupted (a timeout is not an interruption). */
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // The SDK enforces its call budgets by interrupting the calling thread: those are timeouts.
+            if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+                return false;
+            }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AbortedException || t instanceof InterruptedException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line without secrets: the store's address, the status or the exception's kind. */

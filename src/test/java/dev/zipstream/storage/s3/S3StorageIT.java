@@ -209,6 +209,21 @@ class S3StorageIT {
         assertThrows(EntryChanged.class, () -> storage.open(entry, 0, entry.size()));
     }
 
+    /** A download that ends interrupts its producer, maybe inside an S3 call: that says nothing about the store. */
+    @Test
+    void interruptedCallDoesNotMakeTheStoreUnavailable() throws Exception {
+        s3.put(BUCKET, PREFIX + "interrupted/a.txt", "a".getBytes());
+        Thread.currentThread().interrupt();
+        try {
+            var e = assertThrows(java.io.IOException.class, () -> storage.list("interrupted"));
+            assertTrue(e instanceof java.io.InterruptedIOException, e.toString());
+        } finally {
+            Thread.interrupted();
+        }
+        assertNull(storage.unavailableReason());
+        assertTrue(storage.list("interrupted").isPresent());
+    }
+
     @Test
     void reachableStoreHasNoUnavailableReason() {
         assertNull(storage.unavailableReason());
