@@ -137,6 +137,16 @@ class S3StorageIT {
         assertTrue(listing.entries().stream().anyMatch(e -> e.name().equals("f1233.txt")));
     }
 
+    /** s3proxy lists a file written straight into its folder without an ETag: such an object cannot be served. */
+    @Test
+    void objectListedWithoutAnEtagRefusesTheListing() throws Exception {
+        s3.put(BUCKET, PREFIX + "no-etag/normal.txt", "normal".getBytes());
+        Path behind = tmp.resolve("s3proxy-data-filesystem").resolve(BUCKET).resolve(PREFIX + "no-etag/sneaked.txt");
+        Files.writeString(behind, "written behind the store's back");
+        var e = assertThrows(java.io.IOException.class, () -> storage.list("no-etag"));
+        assertTrue(e.getMessage().contains("sneaked.txt was listed without an ETag"), e.getMessage());
+    }
+
     @Test
     void unknownOrMalformedHashIsEmpty() throws Exception {
         assertTrue(storage.list("no-such-hash").isEmpty());
