@@ -10,7 +10,9 @@
 # The service runs as uid 10001 (gid 10001): the logs folder must be writable by it
 # (chown 10001:10001 /var/log/archive), or run with --user "$(id -u):$(id -g)" of the folder's owner.
 # Settings are environment variables (-e): STORAGE_PATH, CHUNK_SIZE (KiB), DELAY (s), DEBUG, LOG_FILE,
-# COMPRESSION (store|deflate), MAX_DOWNLOADS, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS (jetty-base/run.sh).
+# COMPRESSION (store|deflate), MAX_DOWNLOADS, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, SIGNING_KEYS, LINKS,
+# RESUME_GRACE, BROWSE, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT (text|json), ALLOW_ASCII_NAMES,
+# S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY (jetty-base/run.sh).
 # Any JRE 17+ image with bash works as the base: --build-arg JRE_IMAGE=...
 
 ARG JRE_IMAGE=eclipse-temurin:17-jre
@@ -31,8 +33,8 @@ RUN set -eu; \
         addgroup -S -g "$UID" zipstream; \
         adduser -S -D -H -u "$UID" -G zipstream -h /app -s /sbin/nologin zipstream; \
     fi; \
-    mkdir -p /app/storage /app/logs; \
-    chown zipstream:zipstream /app/logs
+    mkdir -p /app/storage /app/logs /app/crc; \
+    chown zipstream:zipstream /app/logs /app/crc
 
 # Read-only for the service: owned by root.
 COPY ${JETTY_HOME_DIR} /opt/jetty-home
@@ -44,17 +46,22 @@ ENV LANG=C.UTF-8 \
     ZIPSTREAM_WAR=/app/zipstream.war \
     STORAGE_PATH=/app/storage \
     LOG_FILE=/app/logs/archive.log \
+    CRC_CACHE_DIR=/app/crc \
     REQUEST_LOG_DIR=/app/logs \
     PORT=8080
+
+# CRCs outlive the container (and are shared by instances that mount the same volume).
+VOLUME /app/crc
 
 USER zipstream
 WORKDIR /app
 EXPOSE 8080
 
-# Healthy when the service itself answers: HEAD of an archive that does not exist gets its 404 (or 200 should such
-# a folder exist); a missing or unmounted storage folder gets 503, and no answer at all fails too.
+# Healthy while the service itself answers /healthz (liveness: no disk access). Readiness (storage mounted and
+# readable) is /readyz, for a balancer or a Kubernetes readinessProbe: an unhealthy container gets restarted, and a
+# missing volume is not cured by a restart.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'HEAD /archive/healthcheck/ HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 4 proto status rest <&3 && [[ $status == 404 || $status == 200 ]]"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r -t 4 proto status rest <&3 && [[ $status == 200 ]]"]
 
 # run.sh execs java, so the JVM is PID 1 and stops downloads and Jetty cleanly on docker stop (SIGTERM).
 # Arguments to docker run go to Jetty's start.jar (e.g. --module=forwarded, jetty.http.idleTimeout=60000).

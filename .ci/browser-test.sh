@@ -7,7 +7,11 @@
 #   - no error in the browser console (but the 404 for /favicon.ico, which the page does not avoid);
 #   - a screenshot of the page (1000x600) goes to docs/index-page.png (BROWSER_TEST_SCREENSHOT overrides the path);
 #   - clicking the first "Download ZIP" link makes Chromium save archive.zip in the download folder set for the test
-#     (polled with a deadline), which passes unzip -t and equals, byte for byte, what curl gets from the same URL.
+#     (polled with a deadline), which passes unzip -t and equals, byte for byte, what curl gets from the same URL;
+#   - a link with name=Фото — лето 2026 is saved as "Фото — лето 2026.zip" (Content-Disposition filename*);
+#   - the selection page of a signed link (tools/zipstream-sign, name Отбор): ticking 2.jpg and pressing the button
+#     goes through the service's 303 to a link it signed, and Chromium saves Отбор.zip holding just 2.jpg; a
+#     screenshot of that page goes to docs/browse-page.png (BROWSER_TEST_BROWSE_SCREENSHOT overrides the path).
 #
 # Builds no Java: needs target/zipstream.war (mvn -q package -DskipTests); JETTY_HOME defaults to
 # target/jetty-home-12.1.12, unpacked with the pom's jetty-home profile when missing (as .ci/jetty-base-test.sh).
@@ -20,6 +24,7 @@ ci_init browser-test # BROWSER_TEST_KEEP=1 keeps the work folder
 JETTY_HOME=${JETTY_HOME:-$project/target/jetty-home-12.1.12}
 WAR=${ZIPSTREAM_WAR:-$project/target/zipstream.war}
 SCREENSHOT=${BROWSER_TEST_SCREENSHOT:-$project/docs/index-page.png}
+BROWSE_SCREENSHOT=${BROWSER_TEST_BROWSE_SCREENSHOT:-$project/docs/browse-page.png}
 STORAGE=$project/sample-storage
 
 jetty_pid=
@@ -49,11 +54,15 @@ echo "$("$CHROMIUM" --version 2>/dev/null | sed 's/ *$//'), $("$CHROMEDRIVER" --
 # --- the service, with DEBUG=1 -----------------------------------------------------------------------------------
 port=$(free_port)
 mkdir -p "$work/downloads" "$work/profile"
-start_jetty_base -u CHUNK_SIZE -u COMPRESSION -u MAX_DOWNLOADS \
-  PORT="$port" STORAGE_PATH="$STORAGE" DEBUG=1 DELAY=0 LOG_FILE="$work/archive.log"
+SIGNING_KEYS="browser:browser-test-secret-0123456789abcdefgh"
+start_jetty_base -u CHUNK_SIZE -u COMPRESSION -u MAX_DOWNLOADS -u LINKS -u BROWSE \
+  PORT="$port" STORAGE_PATH="$STORAGE" DEBUG=1 DELAY=0 LOG_FILE="$work/archive.log" SIGNING_KEYS="$SIGNING_KEYS"
 wait_for_jetty Jetty
 check "the service runs with DEBUG=1 ($(elapsed) s)" grep -q 'zipstream started: .*DEBUG=true' "$work/archive.log"
 base_url=http://127.0.0.1:$port
+first_hash=$(ls "$STORAGE" | sort | head -n 1)
+signed=$(SIGNING_KEYS=$SIGNING_KEYS python3 tools/zipstream-sign --base "$base_url" --lifetime 10m --name Отбор \
+  "$first_hash")
 
 # --- chromedriver ------------------------------------------------------------------------------------------------
 driver_port=$(free_port)
@@ -69,10 +78,10 @@ wait_until_up 20 "$driver_pid" "chromedriver exited during start" driver_ready \
 mkdir -p "$(dirname "$SCREENSHOT")"
 set +e
 python3 - "$driver_port" "$base_url" "$CHROMIUM" "$work/profile" "$work/downloads" "$SCREENSHOT" "$STORAGE" \
-  >"$work/driver.out" 2>"$work/driver.err" <<'EOF'
-import base64, json, os, struct, sys, time, urllib.error, urllib.request
+  "$signed" "$BROWSE_SCREENSHOT" >"$work/driver.out" 2>"$work/driver.err" <<'EOF'
+import base64, json, os, struct, sys, time, urllib.error, urllib.parse, urllib.request, zipfile
 
-driver_port, base_url, chromium, profile, downloads, screenshot, storage = sys.argv[1:8]
+driver_port, base_url, chromium, profile, downloads, screenshot, storage, signed, browse_shot = sys.argv[1:10]
 wd = f"http://127.0.0.1:{driver_port}"
 
 
@@ -199,6 +208,49 @@ try:
     say(f"info: download folder after the click: {names}")
     check("Chromium saved the download as archive.zip within 30 s", os.path.isfile(target))
 
+    def saved(name, seconds=30):
+        """Waits for downloads/NAME to be complete; returns its entry names, or None."""
+        deadline = time.monotonic() + seconds
+        path = os.path.join(downloads, name)
+        while time.monotonic() < deadline:
+            if os.path.isfile(path) and not any(n.endswith(".crdownload") for n in os.listdir(downloads)):
+                with zipfile.ZipFile(path) as z:
+                    if z.testzip() is None:
+                        return sorted(z.namelist())
+            time.sleep(0.1)
+        say(f"info: download folder: {sorted(os.listdir(downloads))}")
+        return None
+
+    first_hash = sorted(expected)[0]
+    first_files = sorted(os.listdir(os.path.join(storage, first_hash)))
+
+    # The name a person's browser saves, from Content-Disposition's filename* (RFC 8187).
+    named = f"{base_url}/archive/{first_hash}/?name=" + urllib.parse.quote("Фото — лето 2026")
+    call("POST", f"/session/{sid}/execute/sync", {"args": [named], "script": """
+        const a = document.createElement('a'); a.href = arguments[0]; a.textContent = 'named';
+        document.body.appendChild(a); a.click();"""})
+    entries = saved("Фото — лето 2026.zip")
+    check(f"Chromium saved name=Фото — лето 2026 as 'Фото — лето 2026.zip' holding {first_files} (got {entries})",
+          entries == first_files)
+
+    # The selection page of a signed link: tick 2.jpg, press the button, follow the service's 303.
+    call("POST", f"/session/{sid}/url", {"url": signed + "&browse"})
+    boxes = call("POST", f"/session/{sid}/execute/sync", {"args": [], "script": """
+        return [...document.querySelectorAll('input[type=checkbox]')].map(b => b.value);"""})
+    check(f"the selection page offers every file of {first_hash[:8]} ({boxes})", sorted(boxes) == first_files)
+    box = call("POST", f"/session/{sid}/element", {"using": "css selector", "value": "input[type=checkbox][value='2.jpg']"})
+    call("POST", f"/session/{sid}/element/{next(iter(box.values()))}/click", {})
+    png = base64.b64decode(call("GET", f"/session/{sid}/screenshot"))
+    with open(browse_shot, "wb") as f:
+        f.write(png)
+    check(f"screenshot of the selection page with 2.jpg ticked, {len(png) // 1024} KiB, saved as {browse_shot}",
+          png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 200 * 1024)
+    button = call("POST", f"/session/{sid}/element", {"using": "css selector", "value": "#download"})
+    call("POST", f"/session/{sid}/element/{next(iter(button.values()))}/click", {})
+    entries = saved("Отбор.zip")
+    check(f"ticking 2.jpg and pressing the button saves Отбор.zip holding just 2.jpg (got {entries})",
+          entries == ["2.jpg"])
+
     try:
         entries = call("POST", f"/session/{sid}/se/log", {"type": "browser"})
     except RuntimeError as e:
@@ -230,6 +282,8 @@ fi
 href=$(sed -n 's/^link: //p' "$work/driver.out")
 [[ -n $href ]] || die "the WebDriver script did not name the link it clicked"
 [[ -f $work/downloads/archive.zip ]] || die "no archive.zip in the download folder"
+check "the index is at /archive/ and the root sends the browser there" \
+  bash -c "test \"\$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' '$base_url/')\" = '303 $base_url/archive/'"
 check "the browser's archive.zip passes unzip -t" bash -c "unzip -tq '$work/downloads/archive.zip' >/dev/null"
 status=$(curl -sS -o "$work/curl.zip" -w '%{http_code}' --max-time 60 "$href") || status=error
 check "curl gets the same URL, $href (status $status)" test "$status" = 200

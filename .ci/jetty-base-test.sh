@@ -23,7 +23,10 @@ ensure_jetty_home "$JETTY_HOME"
 
 port=$(free_port)
 echo "starting Jetty on 127.0.0.1:$port (work folder $work)"
-start_jetty_base PORT="$port" STORAGE_PATH="$project/sample-storage" DELAY=0 LOG_FILE="$work/archive.log"
+# A signing key, with LINKS left open: bare links work as before, and signed ones must stay out of every log.
+SIGNING_KEYS="ci:jetty-base-test-secret-0123456789abcdef"
+start_jetty_base PORT="$port" STORAGE_PATH="$project/sample-storage" DELAY=0 LOG_FILE="$work/archive.log" \
+  SIGNING_KEYS="$SIGNING_KEYS"
 base_url="http://127.0.0.1:$port"
 wait_for_jetty Jetty
 ok "Jetty started ($(elapsed) s after the script began)"
@@ -43,6 +46,20 @@ check "no Server header (jetty.httpConfig.sendServerVersion=false)" bash -c "! g
 status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$base_url/archive/doesnotexist/") || status=error
 check "GET /archive/doesnotexist/ answers 404 (got $status)" test "$status" = 404
 
+# 2b. a signed link, a tampered one, and neither signature in any log
+signed=$(SIGNING_KEYS=$SIGNING_KEYS python3 tools/zipstream-sign --base "$base_url" --lifetime 10m \
+  --name "Фото — лето 2026" -f 1.jpg "$HASH")
+sig=${signed##*&sig=}; sig=${sig%%&*}
+status=$(curl -sS -o "$work/signed.zip" -D "$work/signed.headers" -w '%{http_code}' --max-time 60 "$signed") || status=error
+check "a link from tools/zipstream-sign answers 200 (got $status)" test "$status" = 200
+check "the signed link's archive holds just 1.jpg" bash -c "unzip -Z1 '$work/signed.zip' | grep -qx 1.jpg \
+  && test \"\$(unzip -Z1 '$work/signed.zip' | wc -l)\" = 1"
+check "its Content-Disposition names the file in UTF-8" \
+  grep -qi "^content-disposition: .*filename\*=UTF-8''%D0%A4%D0%BE%D1%82%D0%BE%20%E2%80%94" "$work/signed.headers"
+status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "${signed/&sig=/&sig=x}") || status=error
+check "the same link with a tampered signature answers 403 (got $status)" test "$status" = 403
+check "LOG_FILE says why the tampered link was refused" grep -q 'refused (403): bad signature (kid ci)' "$work/archive.log"
+
 # 3. PORT and HOST took effect: the connector is on 127.0.0.1:$port, and nothing was opened on 8080 for us
 check "the connector listens on 127.0.0.1:$port" grep -q "ServerConnector@.*{127.0.0.1:$port}" "$work/jetty.out"
 check "PORT is the only connector" test "$(grep -c 'Started oejs.ServerConnector' "$work/jetty.out")" = 1
@@ -50,10 +67,15 @@ check "PORT is the only connector" test "$(grep -c 'Started oejs.ServerConnector
 # 4. the service's LOG_FILE and Jetty's request log
 check "LOG_FILE has the start line" grep -q 'zipstream started: .*DELAY=0.0 s' "$work/archive.log"
 check "LOG_FILE has the completed download" \
-  grep -q "download $HASH: $(stat -c %s "$work/archive.zip") bytes in .* complete" "$work/archive.log"
+  grep -q "download ${HASH:0:8}: $(stat -c %s "$work/archive.zip") bytes in .* complete" "$work/archive.log"
 check "the request log has both requests" \
   bash -c "cat '$work'/requestlog/*.request.log | grep -q 'GET /archive/$HASH/ HTTP/1.1\" 200' \
     && cat '$work'/requestlog/*.request.log | grep -q 'GET /archive/doesnotexist/ HTTP/1.1\" 404'"
+
+check "the request log has the signed link's path, without its query string" \
+  grep -q "\"GET /archive/$HASH/ HTTP/1.1\" 200" "$work"/requestlog/*.request.log
+check "no signature in the request log or LOG_FILE" \
+  bash -c "! grep -q -e '$sig' -e 'sig=' -e '?exp' '$work'/requestlog/*.request.log '$work/archive.log'"
 
 # 5. a clean stop on SIGTERM
 check "Jetty stops within 15 s of SIGTERM" stop_pid "$jetty_pid" 15

@@ -41,6 +41,13 @@ import java.util.Map;
  * window). Its own CPU comes from /proc/self/stat the same way. After closing every connection it watches the
  * server's thread count for {@code --close-watch} more seconds ({@code server_close_peak_threads}).
  *
+ * <p>With {@code --arrive-over S} (the crowd rows of issue 13), the clients instead arrive at an even pace over S
+ * seconds, without any gating, and each is measured on its own clock from the moment its connect began: its share is
+ * the body bytes that arrived within {@code --seconds} of that moment over {@code --seconds} x the configured rate,
+ * so a late first byte costs share as it costs a user; {@code fb_*} are the times from connect to the first body
+ * byte. The run ends {@code --seconds} after the last arrival; {@code server_idle_threads} is the server's thread
+ * count before the first connection.
+ *
  * <p>Last line of output: {@code RESULT key=value ...}, for scripts.
  */
 public class LoadClient {
@@ -60,6 +67,9 @@ public class LoadClient {
         long windowBytes;
         boolean open;
         String end; // why the connection ended before the window did, if it did
+        long connectAt = -1;   // --arrive-over: when its connect began (its own clock starts there)
+        long firstBodyAt = -1; // when its first body byte arrived
+        long ownBytes;         // body bytes within --seconds of connectAt
 
         Conn(int index) {
             this.index = index;
@@ -81,6 +91,7 @@ public class LoadClient {
     double rampTimeout = 60;
     double settle = 1;
     double closeWatch = 2;
+    double arriveOver = -1; // >= 0: paced arrivals over this many seconds, each client measured on its own clock
     boolean verbose;
 
     // state
@@ -92,6 +103,7 @@ public class LoadClient {
     long windowPeakRssKb;
     long windowPeakThreads;
     long lastSample = Long.MIN_VALUE / 2;
+    long idleThreads = -1;
 
     public static void main(String[] args) throws Exception {
         var client = new LoadClient();
@@ -125,6 +137,7 @@ public class LoadClient {
                 case "--ramp-timeout" -> rampTimeout = Double.parseDouble(v);
                 case "--settle" -> settle = Double.parseDouble(v);
                 case "--close-watch" -> closeWatch = Double.parseDouble(v);
+                case "--arrive-over" -> arriveOver = Double.parseDouble(v);
                 default -> usage("unknown option " + a);
             }
         }
@@ -137,7 +150,8 @@ public class LoadClient {
         System.err.println("LoadClient: " + why);
         System.err.println("usage: java bench/LoadClient.java --port P --path /archive/H/ --clients N [--seconds 20]"
                 + " [--chunk-bytes 102400] [--delay-ms 500] [--server-pid PID] [--host 127.0.0.1] [--clk-tck 100]"
-                + " [--gap-ms 100] [--max-pending 32] [--ramp-timeout 60] [--settle 1] [--close-watch 2] [--verbose]");
+                + " [--gap-ms 100] [--max-pending 32] [--ramp-timeout 60] [--settle 1] [--close-watch 2]"
+                + " [--arrive-over SECONDS] [--verbose]");
         System.exit(2);
     }
 
@@ -164,8 +178,11 @@ public class LoadClient {
                 long now = System.nanoTime();
                 // open connections, a bounded number of TCP connects at a time
                 // after the ramp timeout, the rest are opened without waiting (the server is not answering)
-                while (opened < clients && (opened - answered < maxPending || now > rampDeadline)) {
+                while (opened < clients && (arriveOver >= 0
+                        ? now >= t0 + (long) (arriveOver * 1e9 * opened / clients)
+                        : opened - answered < maxPending || now > rampDeadline)) {
                     var c = conns[opened++];
+                    c.connectAt = now;
                     try {
                         c.channel = SocketChannel.open();
                         c.channel.configureBlocking(false);
@@ -180,14 +197,22 @@ public class LoadClient {
                         answered += fail(c, "connect: " + e.getMessage());
                     }
                 }
-                if (rampDone < 0 && opened == clients && (answered == clients || now > rampDeadline)) {
+                if (arriveOver >= 0 && rampDone < 0 && opened == clients) {
+                    // every client reads for --seconds from its own connect; the last one ends the run
+                    rampDone = now;
+                    windowStart = t0;
+                    windowEnd = now + (long) (seconds * 1e9);
+                    log(String.format(Locale.ROOT, "arrivals: %d connections opened in %.2f s", opened, (now - t0) / 1e9));
+                } else if (arriveOver < 0 && rampDone < 0 && opened == clients
+                        && (answered == clients || now > rampDeadline)) {
                     rampDone = now;
                     windowStart = now + (long) (settle * 1e9);
                     windowEnd = windowStart + (long) (seconds * 1e9);
                     log(String.format(Locale.ROOT, "ramp: %d connections, %d answered in %.2f s%s", opened, answered,
                             (now - t0) / 1e9, answered < clients ? " (ramp timeout)" : ""));
                 }
-                if (!inWindow && now >= windowStart) {
+                if (!inWindow && (now >= windowStart || arriveOver >= 0)) {
+                    idleThreads = threads();
                     inWindow = true;
                     serverCpuStart = cpuTicks(serverPid);
                     selfCpuStart = cpuTicks(-1);
@@ -203,7 +228,7 @@ public class LoadClient {
                     lastSample = now;
                 }
 
-                selector.select(50);
+                selector.select(arriveOver >= 0 ? 1 : 50);
                 now = System.nanoTime();
                 var keys = selector.selectedKeys();
                 for (var key : keys) {
@@ -341,6 +366,12 @@ public class LoadClient {
 
     void body(Conn c, int n, long now, long gap) {
         c.body += n;
+        if (c.firstBodyAt < 0) {
+            c.firstBodyAt = now;
+        }
+        if (c.connectAt >= 0 && now - c.connectAt < (long) (seconds * 1e9)) {
+            c.ownBytes += n;
+        }
         if (now >= windowStart && now < windowEnd && c.status == 200) {
             c.windowBytes += n;
             boolean burst = now - c.lastRead >= gap;
@@ -453,6 +484,19 @@ public class LoadClient {
                 endReasons.merge(c.end.replaceAll("[0-9]+", "N"), 1, Integer::sum);
             }
         }
+        List<Double> firstBytes = new ArrayList<>();
+        List<Double> ownShares = new ArrayList<>();
+        for (var c : conns) {
+            if (c.status == 200) {
+                firstBytes.add(c.firstBodyAt < 0 ? Double.POSITIVE_INFINITY : (c.firstBodyAt - c.connectAt) / 1e6);
+                ownShares.add(c.ownBytes / seconds / configured);
+            }
+        }
+        firstBytes.sort(null);
+        ownShares.sort(null);
+        if (arriveOver >= 0) {
+            shares = ownShares; // the clock starts at connect: a late first byte costs share
+        }
         shares.sort(null);
         rawShares.sort(null);
         var r = new LinkedHashMap<String, String>();
@@ -464,6 +508,9 @@ public class LoadClient {
         r.put("ended_early", Integer.toString(endedEarly));
         r.put("ramp_s", fmt((rampDone - t0) / 1e9));
         r.put("window_s", fmt(window));
+        r.put("fb_median_ms", fmt(percentile(firstBytes, 0.5)));
+        r.put("fb_p95_ms", fmt(percentile(firstBytes, 0.95)));
+        r.put("fb_max_ms", fmt(firstBytes.isEmpty() ? Double.NaN : firstBytes.get(firstBytes.size() - 1)));
         r.put("share_median", fmt(percentile(shares, 0.5)));
         r.put("share_p5", fmt(percentile(shares, 0.05)));
         r.put("share_worst", fmt(shares.isEmpty() ? Double.NaN : shares.get(0)));
@@ -475,6 +522,9 @@ public class LoadClient {
         r.put("server_window_peak_rss_mib", fmt(windowPeakRssKb / 1024.0));
         r.put("server_window_peak_threads", Long.toString(windowPeakThreads));
         r.put("server_close_peak_threads", Long.toString(closePeakThreads));
+        r.put("server_idle_threads", Long.toString(idleThreads));
+        r.put("server_cpu_s", fmt((double) serverTicks / clkTck));
+        r.put("client_cpu_s", fmt((double) selfTicks / clkTck));
         r.put("server_cpu_pct", fmt(100.0 * serverTicks / clkTck / window));
         r.put("client_cpu_pct", fmt(100.0 * selfTicks / clkTck / window));
         System.out.println("statuses: " + statuses);

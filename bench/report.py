@@ -1,312 +1,173 @@
 #!/usr/bin/env python3
-"""Turns bench/run.sh's results (one "key value" a line) into BENCHMARKS.md and the chart's data file.
+"""BENCHMARKS.md from bench/run.sh's results.txt (lines "key value..."), plus bench/PROFILE.md verbatim.
 
-    python3 bench/report.py RESULTS.txt OUT.md SCALE.dat
-
-MB is 10^6 bytes; MiB is 2^20 bytes.
+usage: report.py RESULTS OUT_MD CROWD_DAT
 """
-import json
+import os
+import statistics
 import sys
 
-results_path, md_path, dat_path = sys.argv[1:4]
+results_path, out_path, dat_path = sys.argv[1:4]
 r = {}
-marks = []  # (epoch, what runs from then on)
-with open(results_path, encoding="utf-8") as f:
-    for line in f:
-        line = line.rstrip("\n")
-        if line.startswith("mark "):
-            _, t, what = line.split(" ", 2)
-            marks.append((int(t), what))
-        elif line:
-            key, _, value = line.partition(" ")
-            r[key] = value
+marks = []
+for line in open(results_path, encoding="utf-8"):
+    key, _, value = line.rstrip("\n").partition(" ")
+    if key == "mark":
+        t, _, what = value.partition(" ")
+        marks.append((int(t), what))
+    else:
+        r[key] = value
 
-
-def noisy_parts():
-    """Which parts of the run the samples with foreign java/mvn processes fell in, and what those were."""
-    parts, seen = {}, []
-    try:
-        with open(r.get("meta.quiet_log", ""), encoding="utf-8") as q:
-            for line in q:
-                fields = line.split(" ", 3)
-                if len(fields) >= 3 and fields[1] != "0":
-                    t = int(fields[0])
-                    what = "setup and build"
-                    for mt, mw in marks:
-                        if mt <= t:
-                            what = mw
-                    parts[what] = parts.get(what, 0) + 1
-                    rest = fields[3].strip().lstrip("| ") if len(fields) > 3 else ""
-                    for proc in rest.split(";"):
-                        cmd = " ".join(proc.split()[1:])[:60]
-                        if cmd and cmd not in seen:
-                            seen.append(cmd)
-    except OSError:
-        pass
-    return parts, seen
+out = []
+w = out.append
+clk = int(r.get("meta.clk_tck", "100"))
+GIB = float(1 << 30)
 
 
 def num(key):
-    v = r.get(key)
     try:
-        return float(v)
-    except (TypeError, ValueError):
+        return float(r[key])
+    except (KeyError, ValueError):
         return None
 
 
-def f(v, digits=1):
-    return "n/a" if v is None else f"{v:,.{digits}f}"
+def fmt(v, digits=2):
+    return "–" if v is None else f"{v:,.{digits}f}"
 
 
-def mb(bytes_per_s):
-    return None if bytes_per_s is None else bytes_per_s / 1e6
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
 
 
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
+# quietness: which marked parts had foreign java/mvn processes
+noisy_parts = []
+try:
+    samples = [l.split() for l in open(r["meta.quiet_log"], encoding="utf-8") if l.strip()]
+    for i, (t, what) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else float("inf")
+        n = sum(1 for s in samples if t <= int(s[0]) < end and int(s[1]) > 0)
+        if n:
+            noisy_parts.append(f"{what} ({n} samples)")
+except (KeyError, OSError):
+    pass
 
-
-def ms(seconds):
-    return None if seconds is None else seconds * 1000
-
-
-quick = r.get("meta.label") == "quick"
-sections = r.get("meta.sections", "")
-out = []
-w = out.append
-
-big_bytes = num("data.big.bytes")
-big_files = num("data.big.files")
-big_desc = f"{f(big_bytes / 2**20, 0)} MiB of incompressible files ({f(big_files, 0)} × 2 MiB)" if big_bytes else "n/a"
-
-w("# zipstream benchmarks")
-w("")
-w(f"Made by `{r.get('meta.command', 'bench/run.sh')}` on {r.get('meta.date')} "
-  f"({'QUICK smoke run: small data sets, short windows; not for comparison' if quick else 'full scale'}), "
-  f"in {r.get('meta.seconds')} s.")
-w("")
-w(f"- Machine: {r.get('meta.cores')} cores ({r.get('meta.cpu')}), {f(num('meta.memory_mib') / 1024, 1)} GiB memory, "
-  f"Linux {r.get('meta.kernel')}.")
-w(f"- Server JDKs: {r.get('meta.java17')}; {r.get('meta.java25', 'no Java 25')}. Jetty 12.1.12 (jetty-base), "
-  f"server heap -Xmx512m in every run.")
-w(f"- Tools: curl {r.get('meta.curl')}, nginx {r.get('meta.nginx')}, zip {r.get('meta.zip')}, "
-  f"bsdtar {r.get('meta.bsdtar')}; the load client is bench/LoadClient.java on Java 17.")
-noisy = num("meta.noisy_samples") or 0
-samples = num("meta.quiet_samples") or 0
-quiet = "quiet" if noisy == 0 else "NOT quiet"
-w(f"- Machine {quiet}: other java/mvn processes seen in {f(noisy, 0)} of {f(samples, 0)} samples (every 5 s); "
-  f"load average {r.get('meta.load_start')} at the start, {r.get('meta.load_end')} at the end, "
-  f"highest 1-minute load seen {r.get('meta.max_load1')}.")
-if noisy:
-    parts, seen = noisy_parts()
-    if parts:
-        w("  Samples with other processes, by part of the run: "
-          + "; ".join(f"{what}: {n}" for what, n in parts.items())
-          + (f" (processes: {'; '.join(f'`{c}…`' for c in seen[:3])})" if seen else "") + ".")
-w(f"- Sections run: {sections}.")
+w("# zipstream against nginx\n")
+w(f"Made by `bench/run.sh` on {r.get('meta.date', '?')} in {r.get('meta.seconds', '?')} s "
+  f"(sections: {r.get('meta.sections', '?')}).\n")
+w(f"- Machine: {r.get('meta.cores', '?')} cores ({r.get('meta.cpu', '?')}), "
+  f"{int(r.get('meta.memory_mib', '0')) / 1024:.1f} GiB memory, Linux {r.get('meta.kernel', '?')}, loopback.")
+w(f"- Java {r.get('meta.java25', '?')} for every server unless a row says 17 ({r.get('meta.java17', '?')}); "
+  f"-Xmx512m in every server; Jetty 12.1.12 (jetty-home), Debian Tomcat {r.get('meta.tomcat', '?')}, "
+  f"nginx {r.get('meta.nginx', '?')}, curl {r.get('meta.curl', '?')}.")
+quiet = r.get("meta.noisy_samples", "?")
+w(f"- Quietness: other java/mvn processes were running in {quiet} of {r.get('meta.quiet_samples', '?')} 5-second "
+  f"samples; 1-minute load {r.get('meta.load_start', '?').split()[0]} at the start, highest "
+  f"{r.get('meta.max_load1', '?')}."
+  + (f" **Not quiet** (the machine is shared: other engineers build and test on its 2 cores) during: "
+     + "; ".join(noisy_parts) + ". The interleaved pairs are meant for exactly that: noise hits both sides of a pair."
+     if noisy_parts else ""))
 w("")
 
-# --- targets ------------------------------------------------------------------------------------------------------
-store_vs_nginx = ratio(num("single.store.speed"), num("nginx.store.speed"))
-deflate_vs_zip = ratio(num("zipr.big.time"), num("single.deflate.total"))
-tiny_vs_bsdtar = ratio(num("small.tiny.bsdtar.total"), num("small.tiny.store.total"))
-ttfb_warm = ms(num("single.store.ttfb_warm"))
+# ---- single ---------------------------------------------------------------------------------------------------------
+single = {}
+for key, value in r.items():
+    if key.startswith("single.") and ".pair" in key:
+        kind = key.split(".")[1]
+        ns, zs, nc, zc, b = (float(x) for x in value.split())
+        single.setdefault(kind, []).append((ns, zs, nc, zc, b))
+names = {"jetty-ee10": "jetty-home 12.1, ee10", "jetty-ee11": "jetty-home 12.1, ee11",
+         "jetty-base": "shipped jetty-base (ee10)", "tomcat10": "Debian Tomcat 10.1"}
+goal1 = {"jetty-ee10": 0.8, "jetty-ee11": 0.8, "jetty-base": 0.8, "tomcat10": 0.6}
+crowd_rows = sorted({tuple(k.split(".")[1:5]) for k in r if k.startswith("crowd.")},
+                    key=lambda t: (int(t[1]), -int(t[0])))
 
-
-def verdict(value, ok):
-    if value is None:
-        return "not measured"
-    return "**met**" if ok else "**MISSED**"
-
-
-targets = []
-targets.append(("store 200 MiB ≥ 0.6× nginx",
-                f"{f(store_vs_nginx, 2)}× ({f(mb(num('single.store.speed')))} vs {f(mb(num('nginx.store.speed')))} MB/s)",
-                verdict(store_vs_nginx, store_vs_nginx is not None and store_vs_nginx >= 0.6)))
-targets.append(("deflate ≥ 0.9× zip -r",
-                f"{f(deflate_vs_zip, 2)}× (input {f(ratio(big_bytes, num('single.deflate.total')) and ratio(big_bytes, num('single.deflate.total')) / 1e6)}"
-                f" vs {f(ratio(big_bytes, num('zipr.big.time')) and ratio(big_bytes, num('zipr.big.time')) / 1e6)} MB/s)",
-                verdict(deflate_vs_zip, deflate_vs_zip is not None and deflate_vs_zip >= 0.9)))
-targets.append((f"{f(num('data.tiny.files'), 0)} × 1 KB store ≥ 0.5× bsdtar",
-                f"{f(tiny_vs_bsdtar, 2)}× ({f(ratio(num('data.tiny.files'), num('small.tiny.store.total')), 0)} vs "
-                f"{f(ratio(num('data.tiny.files'), num('small.tiny.bsdtar.total')), 0)} files/s)",
-                verdict(tiny_vs_bsdtar, tiny_vs_bsdtar is not None and tiny_vs_bsdtar >= 0.5)))
-targets.append(("TTFB warm ≤ 50 ms (store)", f"{f(ttfb_warm, 1)} ms",
-                verdict(ttfb_warm, ttfb_warm is not None and ttfb_warm <= 50)))
-for jdk in ("17", "25"):
-    p = f"scale.{jdk}.1000.1000."
-    worst = num(p + "share_worst")
-    ok_count = num(p + "ok")
-    all_served = ok_count is not None and ok_count == 1000
-    targets.append((f"1,000 throttled clients each ≥ 95 % of the rate, Java {jdk}",
-                    f"worst {f(worst and worst * 100, 1)} %, median {f(num(p + 'share_median') and num(p + 'share_median') * 100, 1)} %"
-                    f" ({f(ok_count, 0)} of 1,000 served)",
-                    verdict(worst, worst is not None and worst >= 0.95 and all_served)))
-    rss = num(p + "server_peak_rss_mib")
-    targets.append((f"1,000 clients: server RSS ≤ 600 MiB, Java {jdk}", f"{f(rss, 0)} MiB peak",
-                    verdict(rss, rss is not None and rss <= 600)))
-threads25 = num("scale.25.1000.1000.server_peak_threads")
-targets.append(("1,000 clients: ≤ 64 live threads on Java 21+ (Java 25)", f"{f(threads25, 0)} peak",
-                verdict(threads25, threads25 is not None and threads25 <= 64)))
-
-w("## Targets")
-w("")
-if quick:
-    w("A quick run has smaller data sets and no 1,000-client run: the verdicts below are not the targets' verdicts.")
-    w("")
-w("| target | figure | verdict |")
+w("## Targets (issue 13)\n")
+w("| goal | figure | verdict |")
 w("|---|---|---|")
-for t in targets:
-    w(f"| {t[0]} | {t[1]} | {t[2]} |")
+for kind, pairs in single.items():
+    ratios = [z / n for n, z, *_ in pairs]
+    med = statistics.median(ratios)
+    w(f"| 1. one download ≥ {goal1.get(kind, 0.8)}× nginx, {names.get(kind, kind)} | median of {len(ratios)} pair "
+      f"ratios {med:.2f}× (pairs {min(ratios):.2f}–{max(ratios):.2f}) | {verdict(med >= goal1.get(kind, 0.8))} |")
+    if kind.startswith("jetty"):
+        ncpu = sum(p[2] for p in pairs) / clk / (sum(p[4] for p in pairs) / GIB)
+        zcpu = sum(p[3] for p in pairs) / clk / (sum(p[4] for p in pairs) / GIB)
+        w(f"| 1. server CPU per GiB ≤ 2× nginx's, {names.get(kind, kind)} | {zcpu:.2f} s vs {ncpu:.2f} s "
+          f"({zcpu / ncpu if ncpu else float('inf'):.1f}×) | {verdict(ncpu > 0 and zcpu <= 2 * ncpu)} |")
+for jdk, clients, kib, _ in [(a, b, c, d) for a, b, c, d in crowd_rows if d == "zipstream"]:
+    p = f"crowd.{jdk}.{clients}.{kib}.zipstream."
+    fb_limit = 50 if clients == "1000" else 100
+    rss_limit = 300 if clients == "1000" else 512
+    med, p5 = num(p + "share_median"), num(p + "share_p5")
+    fb95 = num(p + "fb_p95_ms")
+    rss = num(p + "server_peak_rss_mib")
+    idle, peak = num(p + "server_idle_threads"), num(p + "server_peak_threads")
+    goal = "2" if clients == "1000" and jdk == "25" else "5" if clients == "1000" else "3"
+    label = f"{int(clients):,} clients, {kib} KiB/0.5 s, Java {jdk}"
+    w(f"| {goal}. {label}: share median and p5 ≥ 0.99 | {fmt(med, 3)}, {fmt(p5, 3)} | "
+      f"{verdict(med is not None and p5 is not None and med >= 0.99 and p5 >= 0.99)} |")
+    w(f"| {goal}. {label}: first byte p95 ≤ {fb_limit} ms | {fmt(fb95, 1)} ms | "
+      f"{verdict(fb95 is not None and fb95 <= fb_limit)} |")
+    w(f"| {goal}. {label}: RSS ≤ {rss_limit} MiB | {fmt(rss, 0)} MiB | {verdict(rss is not None and rss <= rss_limit)} |")
+    if idle is not None and peak is not None:
+        w(f"| {goal}. {label}: threads ≤ 16 above idle | {int(idle)} idle, {int(peak)} peak (+{int(peak - idle)}) | "
+          f"{verdict(peak - idle <= 16)} |")
 w("")
 
-# --- 1, 2: one download ---------------------------------------------------------------------------------------------
-if "single" in sections:
-    w(f"## 1–2. One download, no throttle (DELAY=0, CHUNK_SIZE=100), {big_desc}")
-    w("")
-    w(f"curl (`-o /dev/null -w %{{speed_download}}`) in its own process; median of {r.get('meta.label') == 'quick' and 3 or 5} "
-      "downloads after unmeasured ones (store 4, deflate 1: JIT and CRC cache warm). nginx serves the very archive bytes zipstream sent "
-      "(saved from the first download) as a static file, sendfile on, one worker, loopback. `zip -r - . > /dev/null` "
-      "runs in the folder (level 6, as zipstream's deflate).")
-    w("")
-    w("| | archive bytes | MB/s of archive bytes | × nginx, same bytes | MB/s of input | × zip -r |")
-    w("|---|---:|---:|---:|---:|---:|")
-    zip_input = ratio(big_bytes, num("zipr.big.time"))
-    for mode in ("store", "deflate"):
-        speed = num(f"single.{mode}.speed")
-        total = num(f"single.{mode}.total")
-        input_rate = ratio(big_bytes, total)
-        w(f"| zipstream {mode} | {f(num(f'single.{mode}.bytes'), 0)} | {f(mb(speed))} | "
-          f"{f(ratio(speed, num(f'nginx.{mode}.speed')), 2)}× | {f(mb(input_rate))} | {f(ratio(input_rate, zip_input), 2)}× |")
-    for mode in ("store", "deflate"):
-        w(f"| nginx, {mode}.zip as a file | {f(num(f'single.{mode}.bytes'), 0)} | {f(mb(num(f'nginx.{mode}.speed')))} | 1× | | |")
-    w(f"| `zip -r - . > /dev/null` | | | | {f(mb(zip_input))} | 1× |")
-    w("")
-    w(f"Individual runs (B/s): store {r.get('single.store.speeds')}; deflate {r.get('single.deflate.speeds')}.")
+if single:
+    w("## One download, stored, DELAY=0, interleaved with nginx\n")
+    w(f"200 MiB of incompressible files (100 × 2 MiB) as one stored archive of {int(num('single.bytes') or 0):,} bytes. "
+      "nginx (one process, `sendfile on`) serves the very bytes zipstream sent, saved from the first download "
+      "(every container is checked to send the same bytes). Per container: a fresh server on Java 25 with "
+      "`DELAY=0`, 3 unmeasured downloads (JIT, CRC cache), then pairs *nginx, zipstream* by curl into /dev/null; "
+      "the ratio is taken per pair. Server CPU is utime + stime of the server process from /proc/PID/stat "
+      "around each download (all threads), summed over the pairs, per GiB sent.\n")
+    w("| container | pairs: zipstream / nginx MB/s (ratio) | median ratio | CPU s/GiB zipstream | CPU s/GiB nginx |")
+    w("|---|---|---:|---:|---:|")
+    for kind, pairs in single.items():
+        cells = ", ".join(f"{z / 1e6:,.0f} / {n / 1e6:,.0f} ({z / n:.2f})" for n, z, *_ in pairs)
+        ratios = [z / n for n, z, *_ in pairs]
+        gib = sum(p[4] for p in pairs) / GIB
+        w(f"| {names.get(kind, kind)} | {cells} | {statistics.median(ratios):.2f}× | "
+          f"{sum(p[3] for p in pairs) / clk / gib:.2f} | {sum(p[2] for p in pairs) / clk / gib:.2f} |")
     w("")
 
-# --- 3: small files -------------------------------------------------------------------------------------------------
-if "small" in sections:
-    w("## 3. Many small files (text), DELAY=0")
+if crowd_rows:
+    secs = r.get("meta.crowd_seconds", "?")
+    w("## Crowds of throttled clients, nginx `limit_rate` in the same run\n")
+    w("`bench/LoadClient.java` (one NIO selector thread, every socket read into one buffer and dropped) opens the "
+      "connections at an even pace over the arrival time, and measures each client on its own clock from the "
+      f"moment its connect began: share = body bytes within the read time ({secs} s) / ({secs} s × CHUNK_SIZE / 0.5 s), so a "
+      "late first byte costs share; first byte = connect to first body byte. Server figures from /proc/PID: peak "
+      "VmRSS and Threads sampled every 200 ms, idle threads before the first connection, CPU = utime + stime over "
+      "the run. zipstream runs in default jetty-home 12.1 (ee10), `DELAY=0.5`, `MAX_DOWNLOADS` = clients, on a "
+      "10 MiB stored archive (5 × 2 MiB) whose CRCs were computed by one range request first (the herd is goal 4, "
+      "another engineer's). nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
+      "as a file, measured by the same client just before.\n")
+    w("| JDK | clients | arrival | chunk | server | 200 | share median | p5 | worst | first byte median | p95 | max | RSS peak MiB | threads idle → peak | server CPU s | client CPU s |")
+    w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for jdk, clients, kib, who in crowd_rows:
+        p = f"crowd.{jdk}.{clients}.{kib}.{who}."
+        arrive = "1 s" if clients == "1000" else "10 s"
+        idle, peak = num(p + "server_idle_threads"), num(p + "server_peak_threads")
+        thr = f"{int(idle)} → {int(peak)}" if idle is not None and peak is not None else "–"
+        w(f"| {jdk if who == 'zipstream' else '–'} | {int(clients):,} | {arrive} | {kib} KiB | {who} | "
+          f"{r.get(p + 'ok', '–')} | {fmt(num(p + 'share_median'), 3)} | {fmt(num(p + 'share_p5'), 3)} | "
+          f"{fmt(num(p + 'share_worst'), 3)} | {fmt(num(p + 'fb_median_ms'), 1)} ms | {fmt(num(p + 'fb_p95_ms'), 1)} ms | "
+          f"{fmt(num(p + 'fb_max_ms'), 0)} ms | {fmt(num(p + 'server_peak_rss_mib'), 0)} | {thr} | "
+          f"{fmt(num(p + 'server_cpu_s'), 1)} | {fmt(num(p + 'client_cpu_s'), 1)} |")
     w("")
-    w("Time for the whole archive: zipstream from curl's `%{time_total}` (median, after one unmeasured download that "
-      "fills the CRC cache); bsdtar (`--format zip --options zip:compression=store -cf - . > /dev/null`) and "
-      "`zip -q -r - . > /dev/null` timed by the script in the folder, page cache warm. MB/s are of the files' bytes.")
-    w("")
-    w("| files | tool | archive bytes | time s | files/s | MB/s of input | × bsdtar store |")
-    w("|---|---|---:|---:|---:|---:|---:|")
-    for s, desc in (("small", "10 KB"), ("tiny", "1 KB")):
-        files = num(f"data.{s}.files")
-        inp = num(f"data.{s}.bytes")
-        bsd = num(f"small.{s}.bsdtar.total")
-        label = f"{f(files, 0)} × {desc}"
-        for tool, key, size in (("zipstream store", f"small.{s}.store.total", num(f"small.{s}.store.bytes")),
-                                ("zipstream deflate", f"small.{s}.deflate.total", num(f"small.{s}.deflate.bytes")),
-                                ("bsdtar store", f"small.{s}.bsdtar.total", None),
-                                ("zip -r (deflate)", f"small.{s}.zipr.total", None)):
-            t = num(key)
-            w(f"| {label} | {tool} | {f(size, 0) if size else ''} | {f(t, 3)} | {f(ratio(files, t), 0)} | "
-              f"{f(mb(ratio(inp, t)))} | {f(ratio(bsd, t), 2)}× |")
-    w("")
+    with open(dat_path, "w", encoding="utf-8") as dat:
+        for jdk, clients, kib, who in crowd_rows:
+            p = f"crowd.{jdk}.{clients}.{kib}.{who}."
+            dat.write(f"\"{who}, Java {jdk}, {int(clients):,}\" {num(p + 'server_peak_rss_mib') or 0} "
+                      f"{num(p + 'fb_p95_ms') or 0} {num(p + 'share_p5') or 0}\n")
 
-# --- 4: TTFB --------------------------------------------------------------------------------------------------------
-if "single" in sections:
-    w(f"## 4. Time to first byte, {big_desc}")
-    w("")
-    w("curl's `%{time_starttransfer}` (request sent to first response byte; the headers go out with the first chunk). "
-      "Cold, fresh JVM: the first request after start (empty CRC cache, nothing JIT-compiled). Cold CRC cache, warm "
-      "JVM: after `touch` on every file, so no cached CRC matches. Warm: median of the measured downloads. "
-      "The page cache is warm in every case.")
-    w("")
-    w("| | store | deflate |")
-    w("|---|---:|---:|")
-    for key, desc in (("ttfb_cold_jvm", "cold: first request of a fresh JVM"),
-                      ("ttfb_cold_touched", "cold CRC cache: files just touched, warm JVM"),
-                      ("ttfb_warm", "warm (median)")):
-        w(f"| {desc} | {f(ms(num(f'single.store.{key}')), 1)} ms | {f(ms(num(f'single.deflate.{key}')), 1)} ms |")
-    w("")
+profile = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PROFILE.md")
+if os.path.exists(profile):
+    w(open(profile, encoding="utf-8").read().rstrip() + "\n")
 
-# --- 5: scale -------------------------------------------------------------------------------------------------------
-rows = []
-for key in r:
-    if key.startswith("scale.") and key.endswith(".clients"):
-        _, jdk, clients, maxd, _ = key.split(".")
-        rows.append((int(jdk), int(clients), int(maxd)))
-rows.sort(key=lambda t: (t[0], t[1], -t[2]))
-if rows:
-    w("## 5. Throttled clients (CHUNK_SIZE=100, DELAY=0.5: 200 KiB/s each), store, 10 MiB archive, -Xmx512m")
-    w("")
-    w(f"bench/LoadClient.java (JDK only, one selector thread) opens the connections (at most 32 without a status line "
-      f"at a time), waits until all have their status line (ramp), 1 s more, then reads every connection for the "
-      f"window ({r.get(f'scale.{rows[0][0]}.{rows[0][1]}.{rows[0][2]}.window_s', '?')[:4]} s). Rate share: per client, "
-      "the bytes from its first to its last chunk start in the window over the time between them (at least window − "
-      "2 × DELAY, so a stall shows), divided by 200 KiB/s. Server figures from /proc/PID: RSS and threads are peaks "
-      "from the first connection to the window's end, CPU is (utime+stime) / window in % of one core; "
-      "\"threads after\" is the peak in the 2 s after every client closed at once. A fresh server per row; "
-      "its CRC cache is filled first by one range request.")
-    w("")
-    w("| JDK | clients | MAX_DOWNLOADS | 200 | 503 | ended early | rate share median | worst | server RSS peak MiB "
-      "| threads peak | threads after | server CPU % | client CPU % | ramp s | OOM |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for jdk, clients, maxd in rows:
-        p = f"scale.{jdk}.{clients}.{maxd}."
-        oom = num(p + "oom_lines") or 0
-        oom_text = "no" if oom == 0 else f"**yes** ({f(oom, 0)} lines)"
-        if r.get(p + "alive") == "no":
-            oom_text += ", server died"
-        share_med = num(p + "share_median")
-        share_worst = num(p + "share_worst")
-        w(f"| {jdk} | {clients:,} | {maxd:,} | {f(num(p + 'ok'), 0)} | {f(num(p + 's503'), 0)} | "
-          f"{f(num(p + 'ended_early'), 0)} | {f(share_med and share_med * 100, 1)} % | "
-          f"{f(share_worst and share_worst * 100, 1)} % | {f(num(p + 'server_peak_rss_mib'), 0)} | "
-          f"{f(num(p + 'server_peak_threads'), 0)} | {f(num(p + 'server_close_peak_threads'), 0)} | "
-          f"{f(num(p + 'server_cpu_pct'), 1)} | {f(num(p + 'client_cpu_pct'), 1)} | {f(num(p + 'ramp_s'), 2)} | {oom_text} |")
-    w("")
-    oom_rows = [(j, c, m) for j, c, m in rows if (num(f"scale.{j}.{c}.{m}.oom_lines") or 0) > 0]
-    if oom_rows:
-        j, c, m = oom_rows[0]
-        w(f"OOM: the server logged `OutOfMemoryError` (Java heap space). Each download holds up to 3 chunk buffers "
-          f"(ChunkQueue, Service.BUFFERS_PER_DOWNLOAD) of CHUNK_SIZE: {min(c, m):,} downloads × 3 × 100 KiB = "
-          f"{min(c, m) * 300 / 1024:,.0f} MiB of buffers against a 512 MiB heap. Clients without an answer "
-          "were still waiting when the 30 s ramp timeout started the window; a 'worst' of 0 % is such a client.")
-        w("")
-    w("Chart: docs/scale.png (server RSS and threads against clients, both JDKs; rows where MAX_DOWNLOADS ≥ clients).")
-    w("")
-    # chart data: one block per JDK
-    with open(dat_path, "w", encoding="utf-8") as d:
-        for jdk in sorted({t[0] for t in rows}):
-            d.write(f"# Java {jdk}: clients rss_mib threads oom(1/0)\n")
-            for j, clients, maxd in rows:
-                if j == jdk and maxd >= clients:
-                    p = f"scale.{j}.{clients}.{maxd}."
-                    oom = 1 if (num(p + "oom_lines") or 0) > 0 else 0
-                    d.write(f"{clients} {r.get(p + 'server_peak_rss_mib')} {r.get(p + 'server_peak_threads')} {oom}\n")
-            d.write("\n\n")
-
-# --- 7: JMH ---------------------------------------------------------------------------------------------------------
-if r.get("jmh.json"):
-    with open(r["jmh.json"], encoding="utf-8") as j:
-        runs = json.load(j)
-    w("## 7. JMH: the producer alone (bench/jmh, ProducerBench)")
-    w("")
-    w("One whole archive per operation: ZipProducer on its own thread into a real ChunkQueue (CHUNK_SIZE 100 KiB), "
-      "drained and discarded by the benchmark thread; warm CRC cache in store mode; files in the page cache. "
-      f"Java 17, {runs[0].get('forks')} fork, {runs[0].get('warmupIterations')} × {runs[0].get('warmupTime')} warm-up, "
-      f"{runs[0].get('measurementIterations')} × {runs[0].get('measurementTime')} measured.")
-    w("")
-    w("| files | mode | MB/s of archive bytes | ± (99.9 %) | files/s | archives/s |")
-    w("|---|---|---:|---:|---:|---:|")
-    for run in runs:
-        prm = run["params"]
-        files = prm["files"]
-        desc = (f"{prm['bigCount']} × 2 MiB random" if files == "random-2MiB" else f"{prm['smallCount']} × 10 KB text")
-        sec = run.get("secondaryMetrics", {})
-        b = sec.get("bytes", {})
-        err = b.get("scoreError")
-        w(f"| {desc} | {prm['mode']} | {f(mb(b.get('score')))} | "
-          f"{f(mb(err)) if isinstance(err, (int, float)) and err == err else 'n/a'} | "
-          f"{f(sec.get('files', {}).get('score'), 0)} | {f(run['primaryMetric']['score'], 1)} |")
-    w("")
-
-with open(md_path, "w", encoding="utf-8") as m:
-    m.write("\n".join(out))
+w(f"Reproduce: `bench/run.sh` (all), or e.g. `bench/run.sh --no-build --only crowd`; raw figures in "
+  f"`target/bench/results.txt`, server and client logs in `target/bench/logs/`.")
+with open(out_path, "w", encoding="utf-8") as f:
+    f.write("\n".join(out) + "\n")

@@ -1,223 +1,248 @@
 #!/usr/bin/env bash
-# zipstream's benchmark, in one command: builds the WAR, runs it in a real Jetty (jetty-base, a separate JVM),
-# makes its data sets under target/bench/, measures, and prints a table that it also writes to BENCHMARKS.md
-# (with docs/scale.png). See bench/README.md for what is measured and how.
+# zipstream against nginx (issue 13), in one command: builds the WAR, makes its data under target/bench/, measures,
+# and writes BENCHMARKS.md (and docs/scale.png when gnuplot is there). See bench/README.md for what and how.
 #
-#   bench/run.sh            full scale, about 9 minutes; needs a quiet machine (no builds or tests running)
-#   bench/run.sh --quick    small smoke run, about 1.5 minutes; writes target/bench/quick/ instead of BENCHMARKS.md
-# A full run with --only or SCALE_* writes target/bench/full/ only; a complete one also BENCHMARKS.md and docs/scale.png.
+#   bench/run.sh                  everything, about 12 minutes; wants a quiet machine
+#   bench/run.sh --only single    one part (single, crowd); writes target/bench/BENCHMARKS.md only
 #
-# Options: --no-build (use target/zipstream.war and target/jetty-home-12.1.12 as they are),
-#          --only LIST (comma-separated sections: single,small,scale,jmh; the report shows what ran),
-#          --jfr (record every server JVM with JFR into target/bench/<scale>/jfr/).
-# Environment: JAVA17 (default: java on the PATH, must be 17), JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java;
-#              the Java 25 rows are skipped when it is missing), NGINX (default: nginx on the PATH, or /usr/sbin/nginx),
-#              SCALE_ROWS (e.g. "1000:1000 3000:3000", clients:MAX_DOWNLOADS), SCALE_SECONDS, SCALE_JDKS (e.g. "25").
-# Needs: curl, python3, zip, bsdtar (libarchive-tools), nginx, gnuplot (gnuplot-nox), Maven for the build.
+# Options: --no-build (use target/zipstream.war and target/jetty-home-12.1.12 as they are), --only LIST,
+#          --pairs N (interleaved pairs per container in the single section, default 5),
+#          --jfr (a JFR recording of every zipstream JVM into target/bench/jfr/).
+# Environment: JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), JAVA17 (default java on the PATH),
+#              NGINX (default nginx on the PATH or /usr/sbin/nginx), TOMCAT_HOME (default /usr/share/tomcat10),
+#              TARGETS (single section, default "jetty-ee10 jetty-ee11 jetty-base tomcat10"),
+#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB, default "25:1000:1:100 17:1000:1:100 25:10000:10:16"),
+#              CROWD_SECONDS (default 20).
+# Needs: curl, python3, nginx, tomcat10 (Debian's 10.1), Maven for the build; gnuplot-nox for the chart (optional).
 set -euo pipefail
 
 project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$project"
 started=$(date +%s)
 
-quick=0
 build=1
-only=single,small,scale,jmh
+only=single,crowd
+pairs=5
 jfr=0
 while (($#)); do
   case $1 in
-    --quick) quick=1 ;;
     --no-build) build=0 ;;
     --only) only=${2:?--only needs a list}; shift ;;
+    --pairs) pairs=${2:?--pairs needs a number}; shift ;;
     --jfr) jfr=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 wants() { [[ ,$only, == *,$1,* ]]; }
 
-JAVA17=${JAVA17:-$(command -v java || true)}
+# Only a complete default run replaces the committed BENCHMARKS.md (and docs/scale.png).
+partial=${TARGETS:-}${CROWD:-}${CROWD_SECONDS:-}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+JAVA17=${JAVA17:-$(command -v java || true)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+TOMCAT_HOME=${TOMCAT_HOME:-/usr/share/tomcat10}
+TARGETS=${TARGETS:-jetty-ee10 jetty-ee11 jetty-base tomcat10}
+CROWD=${CROWD:-25:1000:1:100 17:1000:1:100 25:10000:10:16}
+CROWD_SECONDS=${CROWD_SECONDS:-20}
 JETTY_HOME=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
-
-# --- scale ----------------------------------------------------------------------------------------------------------
-if ((quick)); then
-  label=quick
-  big_files=10            # × 2 MiB of random bytes
-  small_files=200         # × 10,000 bytes of text
-  tiny_files=2000         # × 1,000 bytes of text
-  reps=3                  # measured repetitions (median)
-  scale_rows="10:1000 100:1000 150:100"   # clients:MAX_DOWNLOADS
-  scale_seconds=5
-  jmh_args=(-wi 1 -w 1 -i 2 -r 1 -p bigCount=4 -p smallCount=200)
-  out_md=$project/target/bench/quick/BENCHMARKS.md
-  out_png=$project/target/bench/quick/scale.png
-else
-  label=full
-  big_files=100
-  small_files=2000
-  tiny_files=20000
-  reps=5
-  scale_rows="10:1000 100:1000 1000:1000 3000:3000 3000:1000"
-  scale_seconds=20
-  jmh_args=()
-  out_md=$project/target/bench/full/BENCHMARKS.md
-  out_png=$project/target/bench/full/scale.png
-fi
-# Only a complete full run replaces the committed BENCHMARKS.md and docs/scale.png.
 publish=0
-if ((!quick)) && [[ $only == single,small,scale,jmh && -z ${SCALE_ROWS:-}${SCALE_SECONDS:-}${SCALE_JDKS:-} ]]; then
-  publish=1
-fi
-# for debugging one part at small cost (the report then says what ran)
-scale_rows=${SCALE_ROWS:-$scale_rows}
-scale_seconds=${SCALE_SECONDS:-$scale_seconds}
-work=$project/target/bench/$label
-data=$project/target/bench/data-$label
+[[ $only == single,crowd && -z $partial && $pairs == 5 ]] && publish=1
+
+work=$project/target/bench
+data=$work/data
 results=$work/results.txt
-mkdir -p "$work/logs" "$work/tmp" "$work/www" "$data"
+clk=$(getconf CLK_TCK)
+rm -rf "$work/logs" "$work/www" "$work/bases"
+mkdir -p "$work/logs" "$work/tmp" "$work/www" "$work/bases" "$data"
 : >"$results"
 
-# --- helpers --------------------------------------------------------------------------------------------------------
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - started )) "$*"; }
-die() {
-  echo "bench/run.sh: $*" >&2
-  if [[ -n ${server_pid:-} ]] && ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "bench/run.sh: the server JVM ($server_pid) is gone; last lines of $server_log:" >&2
-    tail -5 "$server_log" >&2
-  fi
-  exit 1
-}
-put() { echo "$1 $2" >>"$results"; }          # put KEY VALUE: one result
-mark() { echo "mark $(date +%s) $*" >>"$results"; }   # mark WHAT: what runs from now on (for the quiet report)
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+put() { echo "$1 $2" >>"$results"; }
+mark() { echo "mark $(date +%s) $*" >>"$results"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-now() { echo "$EPOCHREALTIME"; }
-elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.6f", b - a}'; }
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }   # utime + stime, stat(5) fields 14, 15
 
-server_pid=
-server_port=
-server_log=
-nginx_pid=
-sampler_pid=
+server_pid= server_port= server_log= nginx_pid= sampler_pid=
 cleanup() {
   local rc=$?
   [[ -n $server_pid ]] && stop_server
-  [[ -n $nginx_pid ]] && { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
+  [[ -n $nginx_pid ]] && stop_nginx
   [[ -n $sampler_pid ]] && { kill "$sampler_pid" 2>/dev/null || true; }
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME JAVA VAR=VALUE...: zipstream on jetty-base in the background, on a free port, ready to serve.
-start_server() {
-  local name=$1 java=$2; shift 2
-  server_port=$(free_port)
-  server_log=$work/logs/$name.log
-  local opts="-Xmx512m -Djava.io.tmpdir=$work/tmp"
+server_env() {   # the environment every zipstream server gets, settings after it; always run as "server_env ... &"
+  exec env -u DEBUG -u LOG_FILE -u STORAGE_PATH -u CHUNK_SIZE -u DELAY -u COMPRESSION -u MAX_DOWNLOADS \
+      LANG=C.UTF-8 STORAGE_PATH="$data" "$@"
+}
+jvm_opts() {     # jvm_opts NAME: heap and, with --jfr, a recording
+  local o="-Xmx512m -Djava.io.tmpdir=$work/tmp"
   if ((jfr)); then
     mkdir -p "$work/jfr"
-    opts+=" -XX:StartFlightRecording=filename=$work/jfr/$name.jfr,settings=profile,dumponexit=true"
+    o+=" -XX:StartFlightRecording=filename=$work/jfr/$1.jfr,settings=profile,dumponexit=true"
   fi
-  env -u DEBUG -u LOG_FILE -u STORAGE_PATH -u CHUNK_SIZE -u DELAY -u COMPRESSION -u MAX_DOWNLOADS \
-      PORT="$server_port" HOST=127.0.0.1 JAVA="$java" JAVA_OPTIONS="$opts" JETTY_HOME="$JETTY_HOME" \
-      ZIPSTREAM_WAR="$WAR" REQUEST_LOG_DIR="$work/logs/requests" STORAGE_PATH="$data" "$@" \
-      "$project/jetty-base/run.sh" >"$server_log" 2>&1 &
-  server_pid=$!
-  local deadline=$((SECONDS + 60))
-  until grep -q 'Started oejs.Server' "$server_log" 2>/dev/null; do
-    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$server_log" >&2; die "server $name exited during start"; }
-    ((SECONDS < deadline)) || die "server $name did not start within 60 s"
-    sleep 0.2
-  done
+  echo "$o"
 }
 
-# TERM (the JVM ends downloads and stops Jetty), up to 20 s, then KILL: a JVM that ran out of memory may hang.
-stop_server() {
+# start_server KIND NAME JAVA VAR=VALUE...: zipstream in one of the containers, on a free port, serving.
+#   KIND: jetty-ee10, jetty-ee11 (default jetty-home 12.1, the WAR at / in that environment), jetty-base (this
+#   repository's base and run.sh), tomcat10 (Debian's Tomcat 10.1 with its default configuration).
+start_server() {
+  local kind=$1 name=$2 java=$3; shift 3
+  server_port=$(free_port)
+  server_log=$work/logs/$name.log
+  local opts ready
+  opts=$(jvm_opts "$name")
+  case $kind in
+    jetty-ee10|jetty-ee11)
+      local env=${kind#jetty-} base=$work/bases/$kind
+      if [[ ! -d $base ]]; then
+        mkdir -p "$base/environments"
+        (cd "$base" && "$java" -jar "$JETTY_HOME/start.jar" --add-modules=http,$env-deploy >"$work/logs/$kind-setup.log" 2>&1)
+        cp "$WAR" "$base/webapps/zipstream.war"
+        printf 'environment=%s\njetty.deploy.contextPath=/\n' "$env" >"$base/webapps/zipstream.properties"
+      fi
+      # shellcheck disable=SC2086
+      server_env "$@" "$java" $opts -jar "$JETTY_HOME/start.jar" "jetty.home=$JETTY_HOME" "jetty.base=$base" \
+        "jetty.http.port=$server_port" jetty.http.host=127.0.0.1 >"$server_log" 2>&1 &
+      ready='Started oejs.Server' ;;
+    jetty-base)
+      server_env "$@" PORT="$server_port" HOST=127.0.0.1 JAVA="$java" JAVA_OPTIONS="$opts" JETTY_HOME="$JETTY_HOME" \
+        ZIPSTREAM_WAR="$WAR" REQUEST_LOG_DIR="$work/logs/requests" "$project/jetty-base/run.sh" >"$server_log" 2>&1 &
+      ready='Started oejs.Server' ;;
+    tomcat10)
+      local base=$work/bases/tomcat10
+      if [[ ! -d $base ]]; then
+        mkdir -p "$base"/{conf,logs,temp,work,webapps}
+        cp -r /etc/tomcat10/. "$base/conf/"
+        cp "$WAR" "$base/webapps/ROOT.war"
+      fi
+      sed -i -E "s/<Connector port=\"[0-9]+\" protocol=\"HTTP\/1.1\"/<Connector port=\"$server_port\" address=\"127.0.0.1\" protocol=\"HTTP\/1.1\"/; s/ address=\"127.0.0.1\" address=\"127.0.0.1\"/ address=\"127.0.0.1\"/" "$base/conf/server.xml"
+      grep -q "port=\"$server_port\"" "$base/conf/server.xml" || die "could not set Tomcat's port"
+      server_env "$@" CATALINA_HOME="$TOMCAT_HOME" CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp" \
+        JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$java")")")" CATALINA_OPTS="$opts" \
+        "$TOMCAT_HOME/bin/catalina.sh" run >"$server_log" 2>&1 &
+      ready='Server startup in' ;;
+    *) die "unknown server kind $kind" ;;
+  esac
+  server_pid=$!    # jetty's java itself (no --exec), run.sh and catalina.sh run exec theirs
+  local deadline=$((SECONDS + 90))
+  until grep -q "$ready" "$server_log" 2>/dev/null; do
+    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$server_log" >&2; server_pid=; die "$name exited during start"; }
+    ((SECONDS < deadline)) || die "$name did not start within 90 s"
+    sleep 0.2
+  done
+  local code
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$server_port/archive/scale/" || true)
+  [[ $code == 200 ]] || { tail -20 "$server_log" >&2; die "$name answers $code to HEAD /archive/scale/"; }
+  [[ $(readlink "/proc/$server_pid/exe") == */java ]] || die "$name: pid $server_pid is not the JVM"
+}
+
+stop_server() {   # TERM, up to 20 s, then KILL
   local p=$server_pid
   server_pid=
   kill -TERM "$p" 2>/dev/null || return 0
   for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null || true; return 0; }; sleep 0.2; done
   log "server $p still running 20 s after SIGTERM: SIGKILL"
-  echo "killed after 20 s" >>"$server_log"
   kill -KILL "$p" 2>/dev/null || true
   wait "$p" 2>/dev/null || true
 }
 
-# fetch URL FILE: one download by curl (a separate process); prints "code bytes speed ttfb total".
+# start_nginx NAME LIMIT_RATE: a private nginx in one process (no master), serving $work/www on a free port.
+start_nginx() {
+  local name=$1 rate=$2 nx=$work/nginx-$1
+  nginx_port=$(free_port)
+  mkdir -p "$nx/tmp"
+  cat >"$nx/nginx.conf" <<EOF
+# generated by bench/run.sh: the reference, one process serving the same bytes as static files
+user root;
+master_process off;
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile 24000;
+pid $nx/nginx.pid;
+error_log $nx/error.log warn;
+events { worker_connections 12000; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 30s;
+    default_type application/zip;
+    limit_rate $rate;
+    client_body_temp_path $nx/tmp/body;
+    proxy_temp_path $nx/tmp/proxy;
+    fastcgi_temp_path $nx/tmp/fastcgi;
+    uwsgi_temp_path $nx/tmp/uwsgi;
+    scgi_temp_path $nx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port backlog=4096;
+        root $work/www;
+    }
+}
+EOF
+  "$NGINX" -p "$nx/" -c "$nx/nginx.conf" -e "$nx/error.log" >"$nx/stdout.log" 2>&1 &
+  nginx_pid=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/scale.zip" && return 0; sleep 0.1; done
+  cat "$nx/error.log" >&2
+  die "nginx did not start"
+}
+stop_nginx() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=; }
+
+# fetch URL PID: one download by curl into /dev/null; prints "code bytes bytes_per_s cpu_ticks_of_PID"
 fetch() {
-  curl -sS --max-time 600 -o "$2" -w '%{http_code} %{size_download} %{speed_download} %{time_starttransfer} %{time_total}\n' "$1"
+  local before after out
+  before=$(cpu_ticks "$2")
+  out=$(curl -sS --max-time 600 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$1")
+  after=$(cpu_ticks "$2")
+  echo "$out $((after - before))"
 }
 
-# timed COMMAND...: wall seconds of COMMAND (stdout to /dev/null)
-timed() {
-  local t0=$EPOCHREALTIME
-  "$@" >/dev/null
-  elapsed_since "$t0"
-}
+# --- checks, machine, quietness ---------------------------------------------------------------------------------------
+for tool in curl python3 awk; do command -v "$tool" >/dev/null || die "needs $tool"; done
+[[ -x $NGINX ]] || die "needs nginx (apt-get install -y nginx; run privately, never as a service)"
+[[ -x $JAVA25 ]] || die "needs Java 25 at $JAVA25 (set JAVA25)"
+if [[ ,$only, == *,single,* && " $TARGETS " == *" tomcat10 "* && ! -x $TOMCAT_HOME/bin/catalina.sh ]]; then
+  die "needs Debian's tomcat10 (apt-get install -y tomcat10) or TOMCAT_HOME, or TARGETS without tomcat10"
+fi
+# 10,000 connections: as many descriptors in the server, and in the client (separate processes)
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+log "descriptor limit: $(ulimit -n)"
 
-# --- checks and machine ---------------------------------------------------------------------------------------------
-for tool in curl python3 zip bsdtar gnuplot awk; do
-  command -v "$tool" >/dev/null || die "needs $tool (apt-get install -y curl python3 zip libarchive-tools gnuplot-nox)"
-done
-[[ -x $NGINX ]] || die "needs nginx (apt-get install -y nginx; it is run privately, never as a service)"
-[[ -n $JAVA17 && -x $JAVA17 ]] || die "no java on the PATH (set JAVA17)"
-"$JAVA17" -version 2>&1 | head -1 | grep -q '"17' || die "JAVA17=$JAVA17 is not Java 17"
-jdks=(17)
-if [[ -x $JAVA25 ]]; then jdks+=(25); else log "no Java 25 at $JAVA25: its scale rows are skipped"; fi
-if [[ -n ${SCALE_JDKS:-} ]]; then read -ra jdks <<<"$SCALE_JDKS"; fi
-
-# Up to 3,000 connections on each side, plus files: raise the descriptor limit as far as allowed.
-hard=$(ulimit -Hn)
-want=65536
-if [[ $hard != unlimited ]] && ((hard < want)); then want=$hard; fi
-ulimit -n "$want" || true
-((quick)) || (( $(ulimit -n) >= 8192 )) || die "ulimit -n is $(ulimit -n) (hard $hard): the 3,000-client runs need 8192"
-
-put meta.label "$label"
 put meta.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 put meta.cores "$(nproc)"
 put meta.cpu "$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
 put meta.memory_mib "$(awk '/MemTotal/ {printf "%d", $2 / 1024}' /proc/meminfo)"
 put meta.kernel "$(uname -r)"
-put meta.java17 "$("$JAVA17" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($("$JAVA17" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.vendor = //p'))"
-if [[ -x $JAVA25 ]]; then
-  put meta.java25 "$("$JAVA25" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($("$JAVA25" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.vendor = //p'))"
-fi
+jver() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p'; }
+put meta.java25 "$(jver "$JAVA25")"
+[[ -x $JAVA17 ]] && put meta.java17 "$(jver "$JAVA17")"
 put meta.nginx "$("$NGINX" -v 2>&1 | sed 's/.*nginx\///')"
+put meta.tomcat "$(dpkg-query -W -f '${Version}' tomcat10 2>/dev/null || echo '?')"
 put meta.curl "$(curl --version | head -1 | cut -d' ' -f2)"
-put meta.zip "$(zip -v | sed -n 's/^This is Zip \([^ ]*\).*/\1/p')"
-put meta.bsdtar "$(bsdtar --version | cut -d' ' -f2)"
-put meta.load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 put meta.sections "$only"
+put meta.pairs "$pairs"
+put meta.crowd_seconds "$CROWD_SECONDS"
+put meta.load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Quietness: every 5 s, the java/mvn processes that are not this benchmark's (another process group) and the load;
-# quiet.log lines: "epoch count load1 | pid command; ...".
+# every 5 s: the java/mvn processes that are not this benchmark's (another process group), and the load
 mypgid=$(ps -o pgid= $$ | tr -d ' ')
-foreign() {
-  ps -eo pgid=,pid=,comm=,args= | awk -v g="$mypgid" '
-    $1 != g && ($3 == "java" || $3 == "mvn") {
-      n++; cmd = ""; for (i = 4; i <= NF && length(cmd) < 90; i++) cmd = cmd " " $i
-      list = list sprintf(" %s%.90s;", $2, cmd)
-    }
-    END {print n + 0, "|" list}'
-}
 (
   while true; do
-    read -r n rest < <(foreign)
-    echo "$(date +%s) $n $(cut -d' ' -f1 /proc/loadavg) $rest"
+    n=$(ps -eo pgid=,comm= | awk -v g="$mypgid" '$1 != g && ($2 == "java" || $2 == "mvn") {n++} END {print n + 0}')
+    echo "$(date +%s) $n $(cut -d' ' -f1 /proc/loadavg)"
     sleep 5
   done
 ) >"$work/quiet.log" 2>/dev/null &
 sampler_pid=$!
-read -r foreign_now _ < <(foreign)
-((foreign_now == 0)) || log "NOTE: $foreign_now other java/mvn processes are running: figures will be noisy"
 
-# --- build ----------------------------------------------------------------------------------------------------------
+# --- build and data ----------------------------------------------------------------------------------------------------
 if ((build)); then
   log "building the WAR and unpacking jetty-home (mvn -Pjetty-home package -DskipTests)"
   mvn -B -q -ntp -Pjetty-home package -DskipTests >"$work/logs/build.log" 2>&1 \
@@ -225,240 +250,105 @@ if ((build)); then
 fi
 [[ -f $WAR && -f $JETTY_HOME/start.jar ]] || die "no $WAR or $JETTY_HOME (run without --no-build)"
 
-# --- data sets (under target/, made once per scale) -------------------------------------------------------------------
-spec="big=$big_files small=$small_files tiny=$tiny_files scale=5 v1"
+spec="big=100x2MiB scale=5x2MiB v2"
 if [[ $(cat "$data/.spec" 2>/dev/null) != "$spec" ]]; then
-  log "making the data sets in $data"
+  log "making the data in $data"
   rm -rf "${data:?}"/*
-  python3 - "$data" "$big_files" "$small_files" "$tiny_files" <<'EOF'
-import os, random, sys
-root, big, small, tiny = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rnd = random.Random(2026)
-words = ("archive stream chunk folder deflate store header central directory record zipstream throttle client "
-         "server bytes the a of to and in is it for on with as was at by be this that from or an are").split()
-def text(n):
-    out = []
-    size = 0
-    while size < n:
-        w = rnd.choice(words)
-        out.append(w)
-        size += len(w) + 1
-    s = " ".join(out)
-    return (s[:n - 1] + "\n").encode()
-def folder(name):
+  python3 - "$data" <<'EOF'
+import os, sys
+root = sys.argv[1]
+for name, count in (("big", 100), ("scale", 5)):   # incompressible, 2 MiB each: 200 MiB and 10 MiB
     p = os.path.join(root, name)
     os.makedirs(p)
-    return p
-b = folder("big")                      # incompressible: 2 MiB of random bytes each
-for i in range(big):
-    with open(os.path.join(b, f"part-{i:03d}.bin"), "wb") as f:
-        f.write(os.urandom(2 << 20))
-for name, count, size, per_dir in (("small", small, 10_000, 100), ("tiny", tiny, 1_000, 200)):
-    p = folder(name)                   # text, in sub-folders
     for i in range(count):
-        d = os.path.join(p, f"d{i // per_dir:03d}")
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, f"f{i:05d}.txt"), "wb") as f:
-            f.write(text(size))
-s = folder("scale")                    # 10 MiB: at 200 KiB/s no client finishes within the window
-for i in range(5):
-    with open(os.path.join(s, f"part-{i}.bin"), "wb") as f:
-        f.write(os.urandom(2 << 20))
+        with open(os.path.join(p, f"part-{i:03d}.bin"), "wb") as f:
+            f.write(os.urandom(2 << 20))
 EOF
   echo "$spec" >"$data/.spec"
 fi
-input_bytes() { find "$data/$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}'; }
-file_count() { find "$data/$1" -type f | wc -l; }
-for set in big small tiny; do
-  put "data.$set.bytes" "$(input_bytes $set)"
-  put "data.$set.files" "$(file_count $set)"
-done
+chmod -R a+rX "$work/www"
 
-# --- sections 1, 3 and 4: one download at a time, DELAY=0, on Java 17 -------------------------------------------------
-if wants single || wants small; then
-  for mode in store deflate; do
-    log "$mode: starting the server (Java 17, DELAY=0, COMPRESSION=$mode)"
-    mark "single downloads, $mode"
-    start_server "single-$mode" "$JAVA17" COMPRESSION="$mode" DELAY=0 CHUNK_SIZE=100 MAX_DOWNLOADS=1000
-    base=http://127.0.0.1:$server_port/archive
-    if wants single; then
-      # 4. cold: the first download of a fresh JVM (empty CRC cache); the archive is kept for nginx
-      read -r code bytes speed ttfb total < <(fetch "$base/big/" "$work/www/$mode.zip")
-      [[ $code == 200 ]] || die "$mode: GET big answered $code"
-      put "single.$mode.ttfb_cold_jvm" "$ttfb"
-      put "single.$mode.bytes" "$bytes"
-      if [[ $mode == store ]]; then
-        length=$(curl -sSI "$base/big/" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" {print $2}')
-        [[ $length == "$bytes" ]] || die "store: Content-Length $length but $bytes bytes arrived"
-      fi
-      # 1. measured downloads, after more unmeasured ones: store reaches its steady speed only once the JIT has
-      #    compiled the copy path (the first 20 MiB go at a third of it); deflate is bound by zlib from the start
-      warmups=$([[ $mode == store ]] && echo 3 || echo 0)
-      for i in $(seq "$warmups"); do fetch "$base/big/" /dev/null >/dev/null; done
-      speeds=() ttfbs=() totals=()
-      for i in $(seq "$reps"); do
-        read -r code got speed ttfb total < <(fetch "$base/big/" /dev/null)
-        [[ $code == 200 && $got == "$bytes" ]] || die "$mode: download $i: status $code, $got bytes (expected $bytes)"
-        speeds+=("$speed") ttfbs+=("$ttfb") totals+=("$total")
-      done
-      put "single.$mode.speed" "$(median "${speeds[@]}")"
-      put "single.$mode.total" "$(median "${totals[@]}")"
-      put "single.$mode.ttfb_warm" "$(median "${ttfbs[@]}")"
-      put "single.$mode.speeds" "$(echo "${speeds[@]}" | tr ' ' ,)"
-      # 4. cold CRC cache in a warm JVM: every file touched, so no cached CRC matches
-      find "$data/big" -type f -exec touch {} +
-      read -r code got speed ttfb total < <(fetch "$base/big/" /dev/null)
-      [[ $code == 200 ]] || die "$mode: GET after touch answered $code"
-      put "single.$mode.ttfb_cold_touched" "$ttfb"
-      log "$mode 200 MiB: $(median "${speeds[@]}") B/s (runs: ${speeds[*]}), TTFB warm $(median "${ttfbs[@]}") s"
+# --- single: one 200 MiB download, DELAY=0, interleaved with nginx serving the same bytes ---------------------------------
+if wants single; then
+  saved=
+  for kind in $TARGETS; do
+    log "single: $kind (Java 25, DELAY=0, store)"
+    mark "single $kind"
+    start_server "$kind" "single-$kind" "$JAVA25" COMPRESSION=store DELAY=0
+    url=http://127.0.0.1:$server_port/archive/big/
+    # the archive this container sends, kept for nginx the first time, compared byte for byte after
+    curl -sS -o "$work/tmp/single.zip" "$url" || die "$kind: first download failed"
+    if [[ -z $saved ]]; then
+      mv "$work/tmp/single.zip" "$work/www/big.zip"
+      chmod a+r "$work/www/big.zip"
+      saved=1
+      put single.bytes "$(stat -c %s "$work/www/big.zip")"
+      if command -v unzip >/dev/null; then unzip -tqq "$work/www/big.zip" || die "the saved archive does not test"; fi
+      # nginx's scale.zip (crowd section) is the same kind of bytes: zipstream's 10 MiB archive
+      curl -sS -o "$work/www/scale.zip" "http://127.0.0.1:$server_port/archive/scale/"
+      chmod a+r "$work/www/scale.zip"
+    else
+      cmp -s "$work/tmp/single.zip" "$work/www/big.zip" || die "$kind sends other bytes than the first container"
+      rm -f "$work/tmp/single.zip"
     fi
-    if wants small; then
-      # 3. many small files: one unmeasured download fills the CRC cache and the page cache
-      for set in small tiny; do
-        read -r code bytes speed ttfb total < <(fetch "$base/$set/" /dev/null)
-        [[ $code == 200 ]] || die "$mode: GET $set answered $code"
-        totals=() speeds=()
-        for i in $(seq "$reps"); do
-          read -r code got speed ttfb total < <(fetch "$base/$set/" /dev/null)
-          [[ $code == 200 && $got == "$bytes" ]] || die "$mode: $set download $i: status $code, $got bytes"
-          totals+=("$total") speeds+=("$speed")
-        done
-        put "small.$set.$mode.total" "$(median "${totals[@]}")"
-        put "small.$set.$mode.speed" "$(median "${speeds[@]}")"
-        put "small.$set.$mode.bytes" "$bytes"
-        log "$mode $set: $(median "${totals[@]}") s (runs: ${totals[*]})"
-      done
-    fi
+    start_nginx single 0
+    for _ in 1 2 3; do fetch "$url" "$server_pid" >/dev/null; done          # JIT warm, CRC cache filled
+    fetch "http://127.0.0.1:$nginx_port/big.zip" "$nginx_pid" >/dev/null
+    for i in $(seq "$pairs"); do
+      read -r ncode nbytes nspeed ncpu < <(fetch "http://127.0.0.1:$nginx_port/big.zip" "$nginx_pid")
+      read -r zcode zbytes zspeed zcpu < <(fetch "$url" "$server_pid")
+      [[ $ncode == 200 && $zcode == 200 && $nbytes == "$zbytes" ]] \
+        || die "$kind pair $i: nginx $ncode/$nbytes bytes, zipstream $zcode/$zbytes bytes"
+      put "single.$kind.pair$i" "$nspeed $zspeed $ncpu $zcpu $nbytes"
+      log "  pair $i: nginx $(awk -v s="$nspeed" 'BEGIN {printf "%.0f", s / 1e6}') MB/s, zipstream $(awk -v s="$zspeed" 'BEGIN {printf "%.0f", s / 1e6}') MB/s, ratio $(awk -v a="$zspeed" -v b="$nspeed" 'BEGIN {printf "%.2f", a / b}'); CPU ticks nginx $ncpu, zipstream $zcpu"
+    done
+    stop_nginx
     stop_server
   done
 fi
 
-# --- section 2: the ceilings, nginx serving the same archive bytes, and zip -r ----------------------------------------
-if wants single; then
-  command -v unzip >/dev/null && for mode in store deflate; do
-    unzip -tqq "$work/www/$mode.zip" || die "the saved $mode archive does not test as valid"
-  done
-  chmod -R a+rX "$work/www"   # nginx's workers run as nobody when started by root
-  chmod a+x "$work" "$project/target/bench" "$project/target"
-  nginx_port=$(free_port)
-  nx=$work/nginx
-  mkdir -p "$nx/tmp"
-  cat >"$nx/nginx.conf" <<EOF
-# generated by bench/run.sh: a private nginx serving the saved archives as static files
-worker_processes 1;
-pid $nx/nginx.pid;
-error_log $nx/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    default_type application/zip;
-    client_body_temp_path $nx/tmp/body;
-    proxy_temp_path $nx/tmp/proxy;
-    fastcgi_temp_path $nx/tmp/fastcgi;
-    uwsgi_temp_path $nx/tmp/uwsgi;
-    scgi_temp_path $nx/tmp/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $work/www;
-    }
-}
-EOF
-  log "nginx: serving the saved archives on 127.0.0.1:$nginx_port"
-  mark "nginx and zip -r"
-  "$NGINX" -p "$nx/" -c "$nx/nginx.conf" -e "$nx/error.log" -g 'daemon off;' >"$nx/stdout.log" 2>&1 &
-  nginx_pid=$!
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/store.zip" && break; sleep 0.2; done
-  for mode in store deflate; do
-    read -r code bytes speed ttfb total < <(fetch "http://127.0.0.1:$nginx_port/$mode.zip" /dev/null)
-    [[ $code == 200 ]] || { cat "$nx/error.log" >&2; die "nginx answered $code for $mode.zip"; }
-    speeds=()
-    for i in $(seq "$reps"); do
-      read -r code got speed ttfb total < <(fetch "http://127.0.0.1:$nginx_port/$mode.zip" /dev/null)
-      speeds+=("$speed")
-    done
-    put "nginx.$mode.speed" "$(median "${speeds[@]}")"
-    log "nginx $mode.zip: $(median "${speeds[@]}") B/s (runs: ${speeds[*]})"
-  done
-  kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=
+# --- crowd: many throttled clients arriving over a few seconds, nginx limit_rate first in the same run ---------------------
+if wants crowd; then
+  [[ -s $work/www/scale.zip ]] || cat "$data"/scale/* >"$work/www/scale.zip"   # --only crowd: 10 MiB of the same kind
+  chmod a+r "$work/www/scale.zip"
+  for row in $CROWD; do
+    IFS=: read -r jdk clients arrive kib <<<"$row"
+    java_bin=$JAVA25
+    [[ $jdk == 17 ]] && java_bin=$JAVA17
+    [[ -x $java_bin ]] || { log "crowd: no Java $jdk, row $row skipped"; continue; }
+    bytes=$((kib * 1024))
+    name=crowd-j$jdk-c$clients-k$kib
+    client=("$JAVA25" -Xmx512m -XX:+UseSerialGC "$project/bench/LoadClient.java" --clients "$clients" --arrive-over "$arrive"
+            --seconds "$CROWD_SECONDS" --chunk-bytes "$bytes" --delay-ms 500 --clk-tck "$clk" --close-watch 2)
 
-  log "zip -r on the 200 MiB folder ($reps runs)"
-  times=()
-  for i in $(seq "$reps"); do times+=("$(cd "$data/big" && timed zip -q -r - .)"); done
-  put zipr.big.time "$(median "${times[@]}")"
-  log "zip -r big: $(median "${times[@]}") s (runs: ${times[*]})"
-fi
+    log "crowd: nginx limit_rate $((bytes * 2)) B/s, $clients clients over $arrive s"
+    mark "crowd nginx $clients $kib"
+    start_nginx "crowd" $((bytes * 2))
+    "${client[@]}" --port "$nginx_port" --path /scale.zip --server-pid "$nginx_pid" >"$work/logs/$name-nginx.client" 2>&1 \
+      || { tail "$work/logs/$name-nginx.client" >&2; die "LoadClient failed against nginx"; }
+    stop_nginx
+    result=$(grep '^RESULT ' "$work/logs/$name-nginx.client" | tail -1)
+    for kv in ${result#RESULT }; do put "crowd.$jdk.$clients.$kib.nginx.${kv%%=*}" "${kv#*=}"; done
+    log "  nginx: ${result#RESULT }"
 
-if wants small; then
-  mark "bsdtar and zip -r on small files"
-  for set in small tiny; do
-    (cd "$data/$set" && bsdtar --format zip --options zip:compression=store -cf - . >/dev/null) # page cache
-    times=()
-    for i in $(seq "$reps"); do
-      times+=("$(cd "$data/$set" && timed bsdtar --format zip --options zip:compression=store -cf - .)")
-    done
-    put "small.$set.bsdtar.total" "$(median "${times[@]}")"
-    times=()
-    for i in $(seq "$reps"); do times+=("$(cd "$data/$set" && timed zip -q -r - .)"); done
-    put "small.$set.zipr.total" "$(median "${times[@]}")"
-    log "$set: bsdtar store $(grep "^small.$set.bsdtar.total" "$results" | cut -d' ' -f2) s, zip -r $(median "${times[@]}") s"
+    log "crowd: zipstream, jetty-home ee10, Java $jdk, CHUNK_SIZE=$kib DELAY=0.5, $clients clients over $arrive s"
+    mark "crowd zipstream $jdk $clients $kib"
+    start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
+    # every CRC known before the crowd comes (a range over the central directory): the herd is issue 13 goal 4
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -r -4096 "http://127.0.0.1:$server_port/archive/scale/")
+    [[ $code == 206 ]] || die "crowd: range request answered $code"
+    "${client[@]}" --port "$server_port" --path /archive/scale/ --server-pid "$server_pid" >"$work/logs/$name.client" 2>&1 \
+      || { tail "$work/logs/$name.client" >&2; die "LoadClient failed"; }
+    oom=$(grep -c 'OutOfMemoryError' "$server_log" || true)
+    stop_server
+    result=$(grep '^RESULT ' "$work/logs/$name.client" | tail -1)
+    for kv in ${result#RESULT }; do put "crowd.$jdk.$clients.$kib.zipstream.${kv%%=*}" "${kv#*=}"; done
+    put "crowd.$jdk.$clients.$kib.zipstream.oom_lines" "$oom"
+    log "  zipstream: ${result#RESULT }"
   done
 fi
 
-# --- section 5: many throttled clients, Java 17 and 25 ----------------------------------------------------------------
-if wants scale; then
-  chunk_kib=100
-  delay=0.5
-  for jdk in "${jdks[@]}"; do
-    java_bin=$JAVA17
-    [[ $jdk == 25 ]] && java_bin=$JAVA25
-    for row in $scale_rows; do
-      clients=${row%%:*} max=${row##*:}
-      name=scale-j$jdk-c$clients-m$max
-      log "scale: Java $jdk, $clients clients, MAX_DOWNLOADS=$max, ${scale_seconds} s"
-      mark "scale, Java $jdk, $clients clients, MAX_DOWNLOADS=$max"
-      start_server "$name" "$java_bin" COMPRESSION=store DELAY=$delay CHUNK_SIZE=$chunk_kib MAX_DOWNLOADS="$max"
-      url_path=/archive/scale/
-      # the CRC cache is filled by one short range request covering the central directory (all CRCs, no data)
-      code=$(curl -sS -o /dev/null -w '%{http_code}' -r -4096 "http://127.0.0.1:$server_port$url_path")
-      [[ $code == 206 ]] || die "scale: range request answered $code"
-      "$JAVA17" -Xmx256m "$project/bench/LoadClient.java" --port "$server_port" --path "$url_path" \
-        --clients "$clients" --seconds "$scale_seconds" --chunk-bytes $((chunk_kib * 1024)) --delay-ms 500 \
-        --server-pid "$server_pid" --clk-tck "$(getconf CLK_TCK)" --ramp-timeout 30 >"$work/logs/$name.client" 2>&1 \
-        || { tail "$work/logs/$name.client" >&2; die "LoadClient failed"; }
-      result=$(grep '^RESULT ' "$work/logs/$name.client" | tail -1)
-      [[ -n $result ]] || { tail "$work/logs/$name.client" >&2; die "LoadClient printed no RESULT"; }
-      alive=yes
-      kill -0 "$server_pid" 2>/dev/null || alive=no
-      oom=$(grep -c 'OutOfMemoryError' "$server_log" || true)
-      stop_server
-      for kv in ${result#RESULT }; do put "scale.$jdk.$clients.$max.${kv%%=*}" "${kv#*=}"; done
-      put "scale.$jdk.$clients.$max.oom_lines" "$oom"
-      put "scale.$jdk.$clients.$max.alive" "$alive"
-      log "  ${result#RESULT }, OutOfMemoryError lines: $oom"
-    done
-  done
-fi
-
-# --- section 7: JMH, the producer alone --------------------------------------------------------------------------------
-if wants jmh; then
-  log "JMH: building bench/jmh"
-  mark "JMH"
-  mvn -B -q -ntp -f bench/jmh/pom.xml package dependency:build-classpath \
-      -Dmdep.outputFile="$project/bench/jmh/target/classpath.txt" >"$work/logs/jmh-build.log" 2>&1 \
-    || { tail -30 "$work/logs/jmh-build.log" >&2; die "the JMH build failed"; }
-  log "JMH: ProducerBench ${jmh_args[*]}"
-  mkdir -p "$work/tmp/jmh"
-  "$JAVA17" -Djava.io.tmpdir="$work/tmp/jmh" \
-    -cp "$project/bench/jmh/target/classes:$(cat "$project/bench/jmh/target/classpath.txt")" \
-    org.openjdk.jmh.Main ProducerBench "${jmh_args[@]}" -jvmArgsAppend "-Djava.io.tmpdir=$work/tmp/jmh" \
-    -rf json -rff "$work/jmh.json" >"$work/logs/jmh.log" 2>&1 \
-    || { tail -30 "$work/logs/jmh.log" >&2; die "JMH failed"; }
-  put jmh.json "$work/jmh.json"
-fi
-
-# --- report -------------------------------------------------------------------------------------------------------
+# --- report ------------------------------------------------------------------------------------------------------------
 kill "$sampler_pid" 2>/dev/null || true
 sampler_pid=
 put meta.load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -467,21 +357,17 @@ put meta.noisy_samples "$(awk '$2 > 0' "$work/quiet.log" | wc -l)"
 put meta.max_load1 "$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$work/quiet.log")"
 put meta.quiet_log "$work/quiet.log"
 put meta.seconds "$(( $(date +%s) - started ))"
-command_line="bench/run.sh"
-((quick)) && command_line+=" --quick"
-[[ $only != single,small,scale,jmh ]] && command_line+=" --only $only"
-put meta.command "$command_line"
-mkdir -p "$(dirname "$out_md")" "$(dirname "$out_png")"
-python3 "$project/bench/report.py" "$results" "$out_md" "$work/scale.dat"
-if wants scale; then
-  gnuplot -e "datafile='$work/scale.dat'; outfile='$out_png'" "$project/bench/scale.gp" \
-    || log "gnuplot failed: no chart"
-fi
+put meta.clk_tck "$clk"
+out_md=$work/BENCHMARKS.md
+python3 "$project/bench/report.py" "$results" "$out_md" "$work/crowd.dat"
 if ((publish)); then
   cp "$out_md" "$project/BENCHMARKS.md"
-  mkdir -p "$project/docs"
-  cp "$out_png" "$project/docs/scale.png"
-  out_md=$project/BENCHMARKS.md out_png=$project/docs/scale.png
+  if command -v gnuplot >/dev/null; then
+    gnuplot -e "datafile='$work/crowd.dat'; outfile='$project/docs/scale.png'" "$project/bench/scale.gp" \
+      || log "gnuplot failed: docs/scale.png kept as it was"
+  else
+    log "no gnuplot (apt-get install gnuplot-nox): docs/scale.png kept as it was"
+  fi
 fi
 cat "$out_md"
-log "written: ${out_md#"$project"/}$(wants scale && echo ", ${out_png#"$project"/}") (took $(( $(date +%s) - started )) s)"
+log "written: $out_md$( ((publish)) && echo ' and BENCHMARKS.md') (took $(( $(date +%s) - started )) s)"

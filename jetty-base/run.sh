@@ -13,9 +13,13 @@
 #   REQUEST_LOG_DIR  folder for Jetty's yyyy_mm_dd.request.log (default: logs/ in this folder)
 #   JAVA             the java command (default: $JAVA_HOME/bin/java, else java on the PATH)
 #   JAVA_OPTIONS     extra JVM options, split on spaces (e.g. "-Xmx256m")
+#   TRUST_PROXY      true: enable Jetty's "forwarded" module, so the client address (per-client limit, logs) is
+#                    taken from X-Forwarded-For / Forwarded. Only behind a proxy that sets them, and only when
+#                    nothing else can reach this port: any client could otherwise choose its address. Default false.
 # Read by the service itself (see web.xml for defaults): STORAGE_PATH, CHUNK_SIZE, DELAY, DEBUG, LOG_FILE,
-# COMPRESSION, MAX_DOWNLOADS, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE; with STORAGE_PATH=s3://..., the AWS
-# credentials chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).
+# COMPRESSION, MAX_DOWNLOADS, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT, ALLOW_ASCII_NAMES, SIGNING_KEYS,
+# LINKS, RESUME_GRACE, BROWSE, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE;
+# with STORAGE_PATH=s3://..., the AWS credentials chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).
 # Extra arguments go to start.jar, e.g. --list-config, --module=forwarded, jetty.http.idleTimeout=60000.
 set -euo pipefail
 
@@ -37,6 +41,11 @@ fail() { echo "run.sh: $*" >&2; exit 2; }
   || fail "no start.jar in JETTY_HOME=$JETTY_HOME (run 'mvn -Pjetty-home package' or set JETTY_HOME)"
 [[ -r $ZIPSTREAM_WAR ]] || fail "cannot read ZIPSTREAM_WAR=$ZIPSTREAM_WAR (run 'mvn package' or set ZIPSTREAM_WAR)"
 [[ $PORT =~ ^[0-9]{1,5}$ ]] && (( 10#$PORT <= 65535 )) || fail "PORT=$PORT is not a port number"
+case ${TRUST_PROXY:-false} in
+  true) trust_proxy=true ;;
+  false | "") trust_proxy=false ;;
+  *) fail "TRUST_PROXY=$TRUST_PROXY is not valid: true or false" ;;
+esac
 mkdir -p "$REQUEST_LOG_DIR" || fail "cannot create REQUEST_LOG_DIR=$REQUEST_LOG_DIR"
 
 # webapps/zipstream.xml reads the WAR's path from the environment, so it must not depend on the working folder.
@@ -52,6 +61,8 @@ args=(-jar "$JETTY_HOME/start.jar"
       "jetty.home=$JETTY_HOME" "jetty.base=$base"
       "jetty.http.port=$PORT" "jetty.requestlog.dir=$REQUEST_LOG_DIR")
 if [[ -n $HOST ]]; then args+=("jetty.http.host=$HOST"); fi
+# Opt-in: a directly exposed server that trusted X-Forwarded-For would let anyone pick their address.
+if [[ $trust_proxy == true ]]; then args+=(--module=forwarded); fi
 
 # Without LOG_FILE the service logs through java.util.logging to stderr: one line per record, like Jetty's own.
 jul_format='-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL:%4$s :%3$s: %5$s%6$s%n'

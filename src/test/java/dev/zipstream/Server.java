@@ -114,6 +114,9 @@ abstract class Server implements AutoCloseable {
             // As jetty-base configures it: no version in the Server header or on Jetty's own error pages.
             var config = new HttpConfiguration();
             config.setSendServerVersion(false);
+            // As jetty-base configures it: Jetty's per-connection header cache otherwise matches values ignoring
+            // case, and a request could be handed an earlier request's Authorization header (a token differing in case).
+            config.setHeaderCacheCaseSensitive(true);
             var connector = new ServerConnector(server, new HttpConnectionFactory(config));
             connector.setPort(0);
             connector.setHost("127.0.0.1");

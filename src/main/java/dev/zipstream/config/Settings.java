@@ -6,8 +6,15 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -27,10 +34,66 @@ public record Settings(
         Path logFile,
         Compression compression,
         int maxDownloads,
+        ZoneId zipTimeZone,
+        Path crcCacheDir,
+        Duration crcWaitLimit,
+        List<SigningKey> signingKeys,
+        Links links,
+        Duration resumeGrace,
+        boolean browse,
+        int maxDownloadsPerClient,
+        String metricsToken,
+        LogFormat logFormat,
+        boolean allowAsciiNames,
         /* the bucket prefix when STORAGE_PATH is an s3:// URL; null for a local folder */
         Bucket bucket) {
 
     public enum Compression { STORE, DEFLATE }
+
+    /** {@code open}: the bare hash link works; {@code signed}: only a valid signed link gets an archive. */
+    public enum Links { OPEN, SIGNED }
+
+    /**
+     * One entry of {@code SIGNING_KEYS}. The HMAC key is the secret's UTF-8 bytes. Never printed: the record's
+     * text names the key id only.
+     */
+    public record SigningKey(String kid, byte[] secret) {
+        public SigningKey {
+            secret = secret.clone();
+        }
+
+        @Override
+        public byte[] secret() {
+            return secret.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SigningKey k && k.kid.equals(kid) && java.security.MessageDigest.isEqual(k.secret, secret);
+        }
+
+        @Override
+        public int hashCode() {
+            return kid.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey[" + kid + "]";
+        }
+    }
+
+    public static final int MIN_SECRET_CHARS = 32;
+    public static final long MAX_RESUME_GRACE_SECONDS = 7 * 24 * 3600;
+    private static final Pattern KID = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    /** How the per-download event line is written: today's sentence, or one JSON object a line. */
+    public enum LogFormat { TEXT, JSON }
+
+    /** A token shorter than this could be guessed by a scraper that tries; 16 characters of base64 is 96 bits. */
+    public static final int MIN_TOKEN_LENGTH = 16;
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
+
 
     /**
      * Object storage: the archive for a hash is every object under {@code prefix + hash + "/"}.
@@ -47,6 +110,7 @@ public record Settings(
     public static final int MAX_CHUNK_KIB = 16384;
     public static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(20);
     public static final int MAX_MAX_DOWNLOADS = 1_000_000;
+    public static final BigDecimal MAX_CRC_WAIT_SECONDS = BigDecimal.valueOf(600);
 
     private static final Pattern WHOLE = Pattern.compile("\\d{1,9}");
     private static final Pattern DECIMAL = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?|\\.\\d{1,9}");
@@ -55,6 +119,11 @@ public record Settings(
     public static final class Invalid extends RuntimeException {
         Invalid(String name, String value, String source, String rule) {
             super(name + "=\"" + value + "\" (from " + source + ") is not valid: " + rule);
+        }
+
+        /** For a secret setting: the message names the setting and what is wrong, never the value. */
+        Invalid(String name, String source, String rule) {
+            super(name + " (from " + source + ", value not shown) is not valid: " + rule);
         }
     }
 
@@ -74,6 +143,17 @@ public record Settings(
                 logFile(source),
                 compression(source),
                 maxDownloads(source),
+                zipTimeZone(source),
+                crcCacheDir(source),
+                crcWaitLimit(source),
+                signingKeys(source),
+                links(source),
+                resumeGrace(source),
+                bool(source, "BROWSE"),
+                maxDownloadsPerClient(source),
+                metricsToken(source),
+                logFormat(source),
+                bool(source, "ALLOW_ASCII_NAMES"),
                 bucket);
     }
 
@@ -92,7 +172,26 @@ public record Settings(
         m.put("LOG_FILE", logFile == null ? "(container log)" : logFile.toString());
         m.put("COMPRESSION", compression.name().toLowerCase(Locale.ROOT));
         m.put("MAX_DOWNLOADS", Integer.toString(maxDownloads));
+        m.put("ZIP_TIME_ZONE", zipTimeZone.getId());
+        m.put("CRC_CACHE_DIR", crcCacheDir.toString());
+        m.put("CRC_WAIT_LIMIT", crcWaitLimit.toNanos() / 1e9 + " s");
+        // Key ids only: they help an operator see which keys are loaded, and a kid is in every link anyway.
+        m.put("SIGNING_KEYS", signingKeys.isEmpty() ? "(unset)"
+                : "(set: " + String.join(", ", signingKeys.stream().map(SigningKey::kid).toList()) + ")");
+        m.put("LINKS", links.name().toLowerCase(Locale.ROOT));
+        m.put("RESUME_GRACE", resumeGrace.toSeconds() + " s");
+        m.put("BROWSE", Boolean.toString(browse));
+        m.put("MAX_DOWNLOADS_PER_CLIENT", maxDownloadsPerClient == 0 ? "off" : Integer.toString(maxDownloadsPerClient));
+        m.put("METRICS_TOKEN", metricsToken == null ? "(unset: /metrics off)" : "(set)");
+        m.put("LOG_FORMAT", logFormat.name().toLowerCase(Locale.ROOT));
+        m.put("ALLOW_ASCII_NAMES", Boolean.toString(allowAsciiNames));
         return m;
+    }
+
+    /** The record's own toString would print the metrics token. */
+    @Override
+    public String toString() {
+        return "Settings" + describe();
     }
 
     record Value(String name, String text, String source) {
@@ -132,16 +231,12 @@ public record Settings(
         } catch (RuntimeException e) {
             throw v.invalid("not a path");
         }
-        if (!Files.isDirectory(p)) {
-            throw v.invalid("no such folder");
-        }
-        if (!Files.isReadable(p) || !Files.isExecutable(p)) {
-            throw v.invalid("the folder cannot be read");
-        }
+        // A folder that is missing or unreadable now may be mounted later: the service deploys and says so in
+        // /readyz and in every archive answer, rather than leaving the container's 404 for a balancer to read as up.
         try {
-            return p.toRealPath();
+            return Files.isDirectory(p) ? p.toRealPath() : p;
         } catch (IOException e) {
-            throw v.invalid("the folder cannot be resolved (" + e.getClass().getSimpleName() + ")");
+            return p;
         }
     }
 
@@ -172,7 +267,11 @@ public record Settings(
     }
 
     private static boolean debug(Source source) {
-        Value v = source.get("DEBUG");
+        return bool(source, "DEBUG");
+    }
+
+    private static boolean bool(Source source, String name) {
+        Value v = source.get(name);
         if (v == null) {
             return false;
         }
@@ -231,5 +330,165 @@ public record Settings(
             throw v.invalid(rule);
         }
         return n;
+    }
+
+    /** The zone of the archives' DOS times: every instance behind one balancer must have the same. */
+    private static ZoneId zipTimeZone(Source source) {
+        Value v = source.get("ZIP_TIME_ZONE");
+        if (v == null || v.text().isEmpty()) {
+            return ZoneOffset.UTC;
+        }
+        try {
+            return ZoneId.of(v.text());
+        } catch (DateTimeException e) {
+            throw v.invalid("a time zone ID such as UTC, Europe/Berlin or +01:00");
+        }
+    }
+
+    /** Where CRCs persist; empty means a folder under java.io.tmpdir (not the context's, which Jetty deletes). */
+    private static Path crcCacheDir(Source source) {
+        Value v = source.get("CRC_CACHE_DIR");
+        if (v == null || v.text().isEmpty()) {
+            v = new Value("CRC_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "zipstream-crc").toString(),
+                    "default");
+        }
+        Path p;
+        try {
+            p = Path.of(v.text()).toAbsolutePath().normalize();
+        } catch (RuntimeException e) {
+            throw v.invalid("not a path");
+        }
+        // Creating and removing a file is the only honest test of writability (permissions, read-only mounts).
+        try {
+            Files.createDirectories(p);
+            Files.delete(Files.createTempFile(p, ".check-", ""));
+            return p;
+        } catch (IOException | SecurityException e) {
+            throw v.invalid("the folder cannot be created or written (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** The longest a request waits for missing CRCs before it is told to retry later (503, Retry-After). */
+    private static Duration crcWaitLimit(Source source) {
+        Value v = source.get("CRC_WAIT_LIMIT");
+        if (v == null) {
+            return Duration.ofSeconds(20);
+        }
+        String rule = "a plain decimal number of seconds from 0 to " + MAX_CRC_WAIT_SECONDS;
+        if (!DECIMAL.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        BigDecimal seconds = new BigDecimal(v.text());
+        if (seconds.compareTo(MAX_CRC_WAIT_SECONDS) > 0) {
+            throw v.invalid(rule);
+        }
+        return Duration.ofNanos(seconds.movePointRight(9).longValue());
+    }
+
+    /** {@code kid:secret,kid:secret}; the first is the one new links are signed with. Never echoes a secret. */
+    private static List<SigningKey> signingKeys(Source source) {
+        Value v = source.get("SIGNING_KEYS");
+        if (v == null || v.text().isEmpty()) {
+            return List.of();
+        }
+        var keys = new ArrayList<SigningKey>();
+        var kids = new HashSet<String>();
+        String[] pairs = v.text().split(",", -1);
+        for (int i = 0; i < pairs.length; i++) {
+            String pair = pairs[i].strip();
+            int colon = pair.indexOf(':');
+            if (colon < 0) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + " is not kid:secret (pairs are separated by commas)");
+            }
+            String kid = pair.substring(0, colon).strip();
+            String secret = pair.substring(colon + 1);
+            if (!KID.matcher(kid).matches()) {
+                throw new Invalid(v.name(), v.source(), "pair " + (i + 1) + ": a key id is 1 to 32 of A-Z a-z 0-9 _ . -");
+            }
+            if (secret.codePointCount(0, secret.length()) < MIN_SECRET_CHARS) {
+                throw new Invalid(v.name(), v.source(), "key \"" + kid + "\" has a secret shorter than "
+                        + MIN_SECRET_CHARS + " characters");
+            }
+            if (!kids.add(kid)) {
+                throw new Invalid(v.name(), v.source(), "key id \"" + kid + "\" appears twice");
+            }
+            keys.add(new SigningKey(kid, secret.getBytes(StandardCharsets.UTF_8)));
+        }
+        return List.copyOf(keys);
+    }
+
+    /** Read after SIGNING_KEYS: {@code signed} without a key would refuse every request. */
+    private static Links links(Source source) {
+        Value v = source.get("LINKS");
+        if (v == null || v.text().isEmpty()) {
+            return Links.OPEN;
+        }
+        Links links = switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "open" -> Links.OPEN;
+            case "signed" -> Links.SIGNED;
+            default -> throw v.invalid("open or signed");
+        };
+        Value keys = source.get("SIGNING_KEYS");
+        if (links == Links.SIGNED && (keys == null || keys.text().isEmpty())) {
+            throw v.invalid("signed needs SIGNING_KEYS (kid:secret pairs)");
+        }
+        return links;
+    }
+
+    private static Duration resumeGrace(Source source) {
+        Value v = source.get("RESUME_GRACE");
+        if (v == null) {
+            return Duration.ofHours(1);
+        }
+        String rule = "a whole number of seconds from 0 to " + MAX_RESUME_GRACE_SECONDS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        long seconds = Long.parseLong(v.text());
+        if (seconds > MAX_RESUME_GRACE_SECONDS) {
+            throw v.invalid(rule);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static int maxDownloadsPerClient(Source source) {
+        Value v = source.get("MAX_DOWNLOADS_PER_CLIENT");
+        if (v == null || v.text().isEmpty()) {
+            return 0;
+        }
+        String rule = "a whole number from 0 (off) to " + MAX_MAX_DOWNLOADS;
+        if (!WHOLE.matcher(v.text()).matches()) {
+            throw v.invalid(rule);
+        }
+        int n = Integer.parseInt(v.text());
+        if (n > MAX_MAX_DOWNLOADS) {
+            throw v.invalid(rule);
+        }
+        return n;
+    }
+
+    /** null when unset or empty: metrics are off. The value is a secret and never appears in a message. */
+    private static String metricsToken(Source source) {
+        Value v = source.get("METRICS_TOKEN");
+        if (v == null || v.text().isEmpty()) {
+            return null;
+        }
+        if (v.text().length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v.text()).matches()) {
+            throw new Invalid(v.name(), v.source(), "at least " + MIN_TOKEN_LENGTH
+                    + " printable ASCII characters without spaces (e.g. openssl rand -base64 24)");
+        }
+        return v.text();
+    }
+
+    private static LogFormat logFormat(Source source) {
+        Value v = source.get("LOG_FORMAT");
+        if (v == null || v.text().isEmpty()) {
+            return LogFormat.TEXT;
+        }
+        return switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw v.invalid("text or json");
+        };
     }
 }

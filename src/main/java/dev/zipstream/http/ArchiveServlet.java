@@ -1,6 +1,12 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.links.ArchiveName;
+import dev.zipstream.links.LinkCheck;
+import dev.zipstream.links.LinkRequest;
+import dev.zipstream.links.Selection;
+import dev.zipstream.links.SignedLink;
+import dev.zipstream.ops.DownloadReport;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
 import dev.zipstream.storage.StorageUnavailable;
@@ -16,13 +22,14 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * {@code GET /archive/<hash>/}: the ZIP of {@code STORAGE_PATH/<hash>/}, streamed in throttled chunks.
- * In store mode it has an exact length, an ETag, and byte ranges; in deflate mode it is chunked.
+ * {@code GET /archive/<hash>/}: the ZIP of {@code STORAGE_PATH/<hash>/} (or of the files its {@code f} parameters
+ * pick), streamed in throttled chunks. In store mode it has an exact length, an ETag, and byte ranges; in deflate
+ * mode it is chunked. A request goes: parse, check the link ({@link LinkCheck}), list, select ({@link Selection}),
+ * preconditions ({@link Preconditions}), respond. {@code /archive/} itself is the DEBUG index.
  */
 public final class ArchiveServlet extends HttpServlet {
 
@@ -59,19 +66,25 @@ public final class ArchiveServlet extends HttpServlet {
             return;
         }
         switch (request.getMethod()) {
-            case "GET" -> serve(request, response, false);
-            case "HEAD" -> serve(request, response, true);
-            case "OPTIONS" -> {
-                Pages.common(response);
-                response.setHeader("Allow", Pages.ALLOW);
-                response.setContentLength(0);
-            }
-            default -> {
-                response.setHeader("Allow", Pages.ALLOW);
-                Pages.page(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Method not allowed",
-                        "Only GET and HEAD are served here.", false);
-            }
+            // Declared as doGet/doHead/doOptions, so that containers that build Allow from them (Tomcat) agree.
+            case "GET", "HEAD", "OPTIONS" -> super.service(request, response);
+            default -> Pages.methodNotAllowed(response);
         }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        serve(request, response, false);
+    }
+
+    @Override
+    protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        serve(request, response, true);
+    }
+
+    @Override
+    protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
+        Pages.options(response);
     }
 
     /** The hash from {@code /<hash>/} or {@code /<hash>}; null for anything else. */
@@ -86,12 +99,19 @@ public final class ArchiveServlet extends HttpServlet {
         return Names.isPlainName(rest) ? rest : null;
     }
 
+    /** parse, check the link, list, select, then browse, narrow or download. */
     private void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
-        String hash = hashOf(request.getPathInfo());
+        String pathInfo = request.getPathInfo();
+        if (pathInfo == null || pathInfo.equals("/")) {
+            IndexPage.serve(service, request, response, head);
+            return;
+        }
+        String hash = hashOf(pathInfo);
         if (hash == null) {
             Pages.reject(service, response, Rejection.NOT_FOUND, head);
             return;
         }
+        // Before the link check: a health probe without a signature still learns that the storage is gone.
         String unavailable = service.storage.unavailableReason();
         if (unavailable != null) {
             response.setHeader("Retry-After", "60");
@@ -99,48 +119,133 @@ public final class ArchiveServlet extends HttpServlet {
             service.log.warning("storage is not available: " + unavailable);
             return;
         }
-        // A slot is taken before any file is touched, so an overloaded instance refuses cheaply.
-        boolean slot = !head && service.tryAcquireSlot();
-        if (!head && !slot) {
+        var link = LinkRequest.parse(hash, request::getParameterValues);
+        var verdict = service.links.check(link);
+        if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY && !Preconditions.mayResume(request::getHeader)) {
+            verdict = new LinkCheck.Verdict(LinkCheck.Kind.EXPIRED, verdict.why());
+        }
+        if (verdict.kind() == LinkCheck.Kind.FORBIDDEN || verdict.kind() == LinkCheck.Kind.EXPIRED) {
+            refuseLink(response, hash, verdict, head);
+            return;
+        }
+        var name = ArchiveName.of(link.name());
+        if (name == null) {
+            Pages.reject(service, response, Rejection.BAD_REQUEST, head);
+            return;
+        }
+        var intent = Intent.of(request, service.settings, link);
+        // Slots are taken before any file is touched, so an overloaded instance refuses cheaply.
+        boolean downloads = !head && intent == Intent.DOWNLOAD;
+        String client = request.getRemoteAddr();
+        if (downloads && !service.perClient.tryAcquire(client)) {
+            response.setHeader("Retry-After", "10");
+            Pages.reject(service, response, Rejection.PER_CLIENT, false);
+            return;
+        }
+        boolean slot = downloads && service.tryAcquireSlot();
+        if (downloads && !slot) {
+            service.perClient.release(client);
             response.setHeader("Retry-After", "10");
             Pages.reject(service, response, Rejection.BUSY, false);
             return;
         }
         boolean started = false;
         try {
-            Listing listing;
+            Optional<Listing> listing;
             try {
-                var found = service.storage.list(hash);
-                if (found.isEmpty()) {
-                    Pages.reject(service, response, Rejection.NOT_FOUND, head);
-                    return;
-                }
-                listing = found.get();
+                listing = list(hash);
             } catch (StorageUnavailable e) {
                 response.setHeader("Retry-After", "60");
                 Pages.reject(service, response, Rejection.UNAVAILABLE, head);
                 service.log.warning("storage is not available: " + e.getMessage());
                 return;
-            } catch (IOException e) {
-                // Deleted while we looked, or unreadable: to the client it is simply not there.
-                service.log.warning("cannot list " + Service.shortHash(hash) + ": " + e);
+            }
+            var selected = listing.flatMap(l -> Selection.select(l, link.files()));
+            if (selected.isEmpty()) {
+                // An unknown hash and a missing or hostile f look the same: nothing tells them apart.
                 Pages.reject(service, response, Rejection.NOT_FOUND, head);
                 return;
             }
-            started = respond(request, response, head, listing);
+            switch (intent) {
+                case BROWSE -> BrowsePage.serve(service, response, head, selected.get(), link);
+                case NARROW -> narrow(request, response, head, listing.get(), link);
+                case DOWNLOAD -> started = respond(request, response, head, selected.get(), name, verdict);
+            }
         } finally {
             if (slot && !started) {
                 service.releaseSlot();
+                service.perClient.release(client);
             }
         }
     }
 
-    /** Sends the headers and, for a GET that needs a body, starts the download. Returns whether it did. */
-    private boolean respond(HttpServletRequest request, HttpServletResponse response, boolean head, Listing listing)
+    /** What the request asks for, beyond the parameters every link has. */
+    private enum Intent {
+        DOWNLOAD, BROWSE, NARROW;
+
+        static Intent of(HttpServletRequest request, Settings settings, LinkRequest link) {
+            boolean browsing = settings.browse() || settings.debug();
+            if (browsing && link.signed() && request.getParameterValues(BrowsePage.PICK) != null) {
+                return NARROW;
+            }
+            return browsing && request.getParameterValues("browse") != null ? BROWSE : DOWNLOAD;
+        }
+    }
+
+    /** The folder's listing; a folder deleted while we looked, or unreadable, is simply not there. */
+    private Optional<Listing> list(String hash) throws StorageUnavailable {
+        try {
+            return service.storage.list(hash);
+        } catch (StorageUnavailable e) {
+            throw e;
+        } catch (IOException e) {
+            // Deleted while we looked, or unreadable: to the client it is simply not there.
+            service.log.warning("cannot list " + Service.shortHash(hash) + ": " + e);
+            return Optional.empty();
+        }
+    }
+
+    private void refuseLink(HttpServletResponse response, String hash, LinkCheck.Verdict verdict, boolean head)
             throws IOException {
+        var rejection = verdict.kind() == LinkCheck.Kind.EXPIRED ? Rejection.EXPIRED : Rejection.FORBIDDEN;
+        service.linkLog.rejected(Service.shortHash(hash), rejection.status, verdict.why());
+        Pages.reject(service, response, rejection, head);
+    }
+
+    /**
+     * The selection form of a signed link: the original link is valid (checked above), the picks lie inside its
+     * own selection, so the service signs a link for just the picks (same expiry, first key) and sends the
+     * browser there.
+     */
+    private void narrow(HttpServletRequest request, HttpServletResponse response, boolean head, Listing listing,
+            LinkRequest link) throws IOException {
+        var picks = List.of(request.getParameterValues(BrowsePage.PICK));
+        if (!Selection.narrows(link.files(), picks)) {
+            service.linkLog.rejected(Service.shortHash(listing.hash()), Rejection.FORBIDDEN.status,
+                    "a pick lies outside the link's own selection");
+            Pages.reject(service, response, Rejection.FORBIDDEN, head);
+            return;
+        }
+        if (Selection.select(listing, picks).isEmpty()) {
+            Pages.reject(service, response, Rejection.NOT_FOUND, head);
+            return;
+        }
+        String query = SignedLink.query(service.signer, link.path(), Long.parseLong(link.exp()), link.name(), picks);
+        // Relative, so that it works under any context path and behind any proxy prefix.
+        String here = request.getPathInfo().endsWith("/") ? "./" : SignedLink.encode(listing.hash()) + "/";
+        Pages.common(response);
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("Location", here + "?" + query);
+        response.setContentLength(0);
+    }
+
+    /** Sends the headers and, for a GET that needs a body, starts the download. Returns whether it did. */
+    private boolean respond(HttpServletRequest request, HttpServletResponse response, boolean head, Listing listing,
+            ArchiveName name, LinkCheck.Verdict verdict) throws IOException {
         Pages.common(response);
         response.setContentType("application/zip");
-        response.setHeader("Content-Disposition", "attachment; filename=\"archive.zip\"");
+        response.setHeader("Content-Disposition", name.contentDisposition());
         // Lets nginx pass each throttled chunk on instead of buffering the archive at full speed.
         response.setHeader("X-Accel-Buffering", "no");
         if (listing.newestTime() > 0) {
@@ -148,48 +253,88 @@ public final class ArchiveServlet extends HttpServlet {
         }
 
         if (service.settings.compression() == Settings.Compression.DEFLATE) {
+            if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY) {
+                return refuseResume(response, listing, verdict, head); // no ranges, so nothing to resume
+            }
             response.setHeader("Accept-Ranges", "none");
             if (head) {
                 // Committing now keeps the container from adding "Content-Length: 0", which GET does not have.
                 response.flushBuffer();
                 return false;
             }
-            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, d));
+            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, service.times, d));
             return true;
         }
 
-        var zip = new StoredZip(listing, service.zone);
+        var zip = new StoredZip(listing, service.times.zone());
         long length = zip.length();
         String etag = zip.etag();
         response.setHeader("ETag", etag);
         response.setHeader("Accept-Ranges", "bytes");
-        if (notModified(request, etag, listing.newestTime())) {
+        var decision = Preconditions.decide(request::getHeader, etag, listing.newestTime(), length);
+        if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY
+                && !(decision instanceof Preconditions.Partial p && p.resumes())) {
+            // After expiry only a resume of this very archive: never a fresh download, not even as bytes=0-.
+            return refuseResume(response, listing, verdict, head);
+        }
+        ByteRange range;
+        if (decision instanceof Preconditions.NotModified) {
             response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
             response.setContentType(null);
             response.setHeader("Content-Disposition", null);
             return false;
-        }
-        ByteRange range = rangeIfApplicable(request, etag, listing.newestTime(), length);
-        if (range == ByteRange.UNSATISFIABLE) {
+        } else if (decision instanceof Preconditions.Unsatisfiable) {
             response.setHeader("Content-Range", "bytes */" + length);
             response.setHeader("Content-Disposition", null);
             Pages.reject(service, response, Rejection.RANGE_NOT_SATISFIABLE, head);
             return false;
-        }
-        if (range == null) {
-            range = new ByteRange(0, length);
-        } else {
+        } else if (decision instanceof Preconditions.Partial p) {
+            range = p.range();
             response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
             response.setHeader("Content-Range", range.contentRange(length));
+        } else {
+            range = new ByteRange(0, length);
+        }
+        if (!head && !crcsReady(response, zip, range)) {
+            return false;
         }
         response.setContentLengthLong(range.length());
         if (head) {
             return false;
         }
         var content = StoredZip.files(service.crcs, service.storage);
-        var r = range;
-        startDownload(request, response, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
+        startDownload(request, response, listing, d -> ZipProducer.store(zip, range.start(), range.end(), content, d));
         return true;
+    }
+
+    /**
+     * Whether the CRCs the range needs before its first file byte can be read in time; otherwise answers 503 with
+     * Retry-After while they are computed, so that the connection never sits silent past an idle timeout.
+     */
+    private boolean crcsReady(HttpServletResponse response, StoredZip zip, ByteRange range) throws IOException {
+        var wait = service.crcs.prepare(zip.crcsNeeded(range.start(), range.end()), service.settings.crcWaitLimit());
+        if (wait.ready()) {
+            return true;
+        }
+        for (String header : new String[] {"ETag", "Last-Modified", "Content-Disposition", "Accept-Ranges",
+            "X-Accel-Buffering", "Content-Range"}) {
+            response.setHeader(header, null);
+        }
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setHeader("Retry-After", Long.toString(wait.retryAfterSeconds()));
+        Pages.reject(service, response, Rejection.UNAVAILABLE, false);
+        return false;
+    }
+
+    private boolean refuseResume(HttpServletResponse response, Listing listing, LinkCheck.Verdict verdict,
+            boolean head) throws IOException {
+        for (String header : new String[] {"ETag", "Last-Modified", "Content-Disposition", "Accept-Ranges",
+            "X-Accel-Buffering"}) {
+            response.setHeader(header, null);
+        }
+        refuseLink(response, listing.hash(), new LinkCheck.Verdict(LinkCheck.Kind.EXPIRED,
+                verdict.why() + ", and the request is not a resume of the current archive"), head);
+        return false;
     }
 
     private interface Work {
@@ -209,7 +354,8 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
-        var download = service.download(async, Service.shortHash(listing.hash()));
+        var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
+                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()));
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {
@@ -221,52 +367,5 @@ public final class ArchiveServlet extends HttpServlet {
             }
         }, download);
         download.start();
-    }
-
-    private static boolean notModified(HttpServletRequest request, String etag, long lastModified) {
-        String ifNoneMatch = request.getHeader("If-None-Match");
-        if (ifNoneMatch != null) {
-            if (ifNoneMatch.strip().equals("*")) {
-                return true;
-            }
-            for (String candidate : ifNoneMatch.split(",")) {
-                String c = candidate.strip();
-                if (c.startsWith("W/")) {
-                    c = c.substring(2);
-                }
-                if (c.equals(etag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        long since = dateHeader(request.getHeader("If-Modified-Since"));
-        return since >= 0 && lastModified > 0 && lastModified / 1000 <= since / 1000;
-    }
-
-    private static ByteRange rangeIfApplicable(HttpServletRequest request, String etag, long lastModified,
-            long length) {
-        ByteRange range = ByteRange.parse(request.getHeader("Range"), length);
-        String ifRange = request.getHeader("If-Range");
-        if (range == null || ifRange == null) {
-            return range;
-        }
-        ifRange = ifRange.strip();
-        if (ifRange.startsWith("\"") || ifRange.startsWith("W/")) {
-            return ifRange.equals(etag) ? range : null; // strong comparison: a weak tag never matches
-        }
-        long date = dateHeader(ifRange);
-        return date >= 0 && lastModified > 0 && date / 1000 == lastModified / 1000 ? range : null;
-    }
-
-    private static long dateHeader(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(value.strip())).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            return -1;
-        }
     }
 }

@@ -9,7 +9,7 @@ public final class Pages {
     private Pages() {
     }
 
-    static final String ALLOW = "GET, HEAD";
+    static final String ALLOW = "GET, HEAD, OPTIONS";
 
     /** Headers every answer carries: a secret-link archive must not be stored by shared caches or transformed. */
     static void common(HttpServletResponse response) {
@@ -25,6 +25,31 @@ public final class Pages {
             throws IOException {
         service.rejected(rejection);
         page(response, rejection.status, rejection.title, rejection.text, head);
+    }
+
+    /** 405 for any method but GET, HEAD and OPTIONS. */
+    static void methodNotAllowed(HttpServletResponse response) throws IOException {
+        response.setHeader("Allow", ALLOW);
+        page(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Method not allowed",
+                "Only GET and HEAD are served here.", false);
+    }
+
+    static void options(HttpServletResponse response) {
+        common(response);
+        response.setHeader("Allow", ALLOW);
+        response.setContentLength(0);
+    }
+
+    /** Sends an HTML page the service made (an index, a form): never cached, never sniffed. */
+    static void html(HttpServletResponse response, String html, boolean head) throws IOException {
+        byte[] body = html.getBytes(StandardCharsets.UTF_8);
+        common(response);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/html;charset=utf-8");
+        response.setContentLength(body.length);
+        if (!head) {
+            response.getOutputStream().write(body);
+        }
     }
 
     /** The 404 page, for requests that are not archive requests (no rejection to count). */

@@ -5,15 +5,12 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.ServletException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
- * Everything outside {@code /archive/*}: the development index at the context root when {@code DEBUG} is on,
- * and the service's own 404 otherwise. Mapped as the default servlet, so the container never lists a folder.
+ * Everything outside {@code /archive/*}: with {@code DEBUG} on, the context root sends the browser to the index at
+ * {@code archive/}; everything else is the service's own 404. Mapped as the default servlet, so the container never lists a folder.
  */
 public final class RootServlet extends HttpServlet {
 
@@ -25,31 +22,46 @@ public final class RootServlet extends HttpServlet {
     }
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
         // Tomcat includes the error page (rather than forwarding to it) when the response is committed already.
         if (request.getDispatcherType() == DispatcherType.ERROR
                 || request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) != null) {
             errorPage(request, response);
             return;
         }
-        String method = request.getMethod();
-        boolean head = method.equals("HEAD");
-        if (!head && !method.equals("GET")) {
-            response.setHeader("Allow", Pages.ALLOW);
-            if (method.equals("OPTIONS")) {
-                response.setContentLength(0);
-                return;
-            }
-            Pages.page(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Method not allowed",
-                    "Only GET and HEAD are served here.", false);
-            return;
+        switch (request.getMethod()) {
+            case "GET", "HEAD", "OPTIONS" -> super.service(request, response);
+            default -> Pages.methodNotAllowed(response);
         }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        serve(request, response, false);
+    }
+
+    @Override
+    protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        serve(request, response, true);
+    }
+
+    @Override
+    protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
+        Pages.options(response);
+    }
+
+    private void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
         boolean root = "/".equals(request.getServletPath()) && request.getPathInfo() == null;
-        if (!root || !service.settings.debug()) {
-            Pages.notFound(response, head);
+        if (root && service.settings.debug()) {
+            // The index lives at archive/, where a proxy that forwards only archive paths reaches it too.
+            Pages.common(response);
+            response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+            response.setHeader("Location", "archive/");
+            response.setContentLength(0);
             return;
         }
-        index(request, response, head);
+        Pages.notFound(response, head);
     }
 
     /**
@@ -70,79 +82,5 @@ public final class RootServlet extends HttpServlet {
         } else {
             Pages.page(response, status, "Bad request", "This address cannot be served.", head);
         }
-    }
-
-    private void index(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
-        // A missing folder or an unreachable store would otherwise surface as the container's 500.
-        String unavailable = service.storage.unavailableReason();
-        if (unavailable != null) {
-            response.setHeader("Retry-After", "60");
-            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
-            service.log.warning("storage is not available: " + unavailable);
-            return;
-        }
-        var html = new StringBuilder("""
-                <!doctype html>
-                <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-                <title>zipstream: archives</title><link rel="icon" href="data:,">
-                <style>
-                body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding:0 1rem;color:#222}
-                .warn{background:#fff3cd;border:1px solid #e0c060;padding:.6rem 1rem;border-radius:6px}
-                table{border-collapse:collapse;width:100%;margin-top:1rem}
-                th,td{padding:.45rem .6rem;border-bottom:1px solid #ddd;text-align:left}
-                th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
-                code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.95em}
-                .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-                </style></head><body>
-                <h1>Archives</h1>
-                <p class="warn"><strong>Development mode.</strong> This index is shown because DEBUG is on.
-                It lists every archive folder: turn DEBUG off on a public server.</p>
-                """);
-        var hashes = service.storage.hashes();
-        html.append("<table><thead><tr><th>Folder</th><th class=\"n\">Files</th><th class=\"n\">Size</th><th><span class=\"sr\">Download</span></th></tr></thead><tbody>\n");
-        try {
-            for (String hash : hashes) {
-                var found = service.storage.list(hash);
-                if (found.isEmpty()) {
-                    continue;
-                }
-                var listing = found.get();
-                String href = request.getContextPath() + "/archive/"
-                        + URLEncoder.encode(hash, StandardCharsets.UTF_8).replace("+", "%20") + "/";
-                html.append("<tr><td><code>").append(Pages.escape(hash)).append("</code></td><td class=\"n\">")
-                        .append(listing.fileCount()).append("</td><td class=\"n\">")
-                        .append(humanSize(listing.totalSize())).append("</td><td><a href=\"")
-                        .append(Pages.escape(href)).append("\" download aria-label=\"Download ")
-                        .append(Pages.escape(hash)).append(" as ZIP\">Download ZIP</a></td></tr>\n");
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        if (hashes.isEmpty()) {
-            html.append("<tr><td colspan=\"4\">No folders in the storage yet.</td></tr>\n");
-        }
-        html.append("</tbody></table>\n</body></html>\n");
-        byte[] body = html.toString().getBytes(StandardCharsets.UTF_8);
-        Pages.common(response);
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentType("text/html;charset=utf-8");
-        response.setContentLength(body.length);
-        if (!head) {
-            response.getOutputStream().write(body);
-        }
-    }
-
-    static String humanSize(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

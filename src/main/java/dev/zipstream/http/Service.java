@@ -1,7 +1,15 @@
 package dev.zipstream.http;
 
 import dev.zipstream.config.Settings;
+import dev.zipstream.links.LinkCheck;
+import dev.zipstream.links.RejectionLog;
+import dev.zipstream.links.Signer;
 import dev.zipstream.log.Log;
+import dev.zipstream.ops.ClientLimit;
+import dev.zipstream.ops.DownloadReport;
+import dev.zipstream.ops.Metrics;
+import dev.zipstream.ops.Readiness;
+import dev.zipstream.ops.Version;
 import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
 import dev.zipstream.storage.s3.S3Storage;
@@ -9,11 +17,16 @@ import dev.zipstream.streaming.BufferPool;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
+import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
-import java.time.ZoneId;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +56,8 @@ public final class Service {
 
     /** The most chunk buffers one download holds at once: one waiting (two unthrottled), one filled, one written. */
     public static final int MAX_BUFFERS_PER_DOWNLOAD = 4;
+    /** Files read at once to compute missing CRCs: enough to overlap an object store's latency, few for a disk. */
+    static final int CRC_THREADS = 4;
 
     final Settings settings;
     final Log log;
@@ -50,14 +65,30 @@ public final class Service {
     final CrcCache crcs;
     final BufferPool buffers;
     final Download.Shared downloads;
-    final ZoneId zone = ZoneId.systemDefault();
+    final ZipTimes times;
+    /** Signs the links the selection form hands out; verifies every signed link. */
+    final Signer signer;
+    final LinkCheck links;
+    /** At most 60 lines a minute about refused links. */
+    final RejectionLog linkLog;
     final ExecutorService producers;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
     /** Whether the container dispatches into a context that is stopping (Jetty does; Tomcat refuses). */
     final boolean dispatchesWhileStopping;
 
+    /** null unless METRICS_TOKEN is set: nothing is counted that nobody may read. */
+    final Metrics metrics;
+    final ClientLimit perClient;
+    final Readiness readiness;
+    private volatile boolean stopping;
+
     private final Set<Download> active = ConcurrentHashMap.newKeySet();
+    /**
+     * The platform threads the executors made, joined at stop: an executor reports "terminated" a moment before its
+     * threads are gone. Weak, so the producers that idled out over months are not remembered.
+     */
+    private final Set<Thread> threads = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final AtomicInteger slotsTaken = new AtomicInteger();
     private final AtomicInteger producersRunning = new AtomicInteger();
 
@@ -66,7 +97,11 @@ public final class Service {
         this.log = log;
         this.dispatchesWhileStopping = !serverInfo.startsWith("Apache Tomcat");
         this.storage = storage(settings, log);
-        this.crcs = new CrcCache(200_000, storage);
+        this.times = new ZipTimes(settings.zipTimeZone());
+        this.crcs = new CrcCache(200_000, storage, settings.crcCacheDir(), CRC_THREADS, log::warning);
+        this.signer = new Signer(settings.signingKeys());
+        this.links = new LinkCheck(settings.links(), signer, settings.resumeGrace(), Clock.systemUTC());
+        this.linkLog = new RejectionLog(log, Clock.systemUTC(), 60);
         this.buffers = new BufferPool(settings.chunkSize(), 256);
         ExecutorService virtual = virtualThreadExecutor();
         this.virtualThreads = virtual != null;
@@ -79,6 +114,13 @@ public final class Service {
         this.scheduler.setRemoveOnCancelPolicy(true);
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
                 log, dispatchesWhileStopping);
+        this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
+        this.readiness = new Readiness(() -> stopping ? "shutting down" : storage.unavailableReason());
+        // The CRC cache counts bytes read; hits and misses appear once it counts them too.
+        this.metrics = settings.metricsToken() == null ? null : new Metrics(Version.of(),
+                settings.compression().name().toLowerCase(Locale.ROOT),
+                Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
+                new Metrics.CrcCounters(null, null, crcs::bytesRead));
     }
 
     /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
@@ -103,11 +145,12 @@ public final class Service {
         }
     }
 
-    private static ThreadFactory daemon(String prefix) {
+    private ThreadFactory daemon(String prefix) {
         var counter = new AtomicInteger();
         return r -> {
             var t = new Thread(r, prefix + counter.incrementAndGet());
             t.setDaemon(true);
+            threads.add(t);
             return t;
         };
     }
@@ -136,16 +179,20 @@ public final class Service {
 
     /** A request turned away: every rejection passes here (see {@link Pages#reject}). */
     void rejected(Rejection rejection) {
+        if (metrics != null) {
+            metrics.rejected(rejection.label());
+        }
     }
 
     /**
-     * A new download on this request, tracked until it ends: its end frees its slot and writes its log line.
+     * A new download on this request, tracked until it ends: its end frees its slots, counts it and writes its
+     * event line.
      *
-     * @param label the download's name in log lines: never the whole hash
+     * @param request what the event line says of the request; its hash8 names the download in log lines
      */
-    Download download(jakarta.servlet.AsyncContext async, String label) throws java.io.IOException {
-        var tracker = new Tracker(label);
-        var download = new Download(downloads, async, label, tracker);
+    Download download(jakarta.servlet.AsyncContext async, DownloadReport.Request request) throws java.io.IOException {
+        var tracker = new Tracker(request.client(), new DownloadReport(metrics, log, request));
+        var download = new Download(downloads, async, request.hash8(), tracker);
         tracker.download = download;
         active.add(download);
         return download;
@@ -153,21 +200,31 @@ public final class Service {
 
     /** What the service does with what a download reports. */
     private final class Tracker implements Download.Observer {
-        private final String label;
+        private final String client;
+        private final DownloadReport report;
         private Download download;
 
-        Tracker(String label) {
-            this.label = label;
+        Tracker(String client, DownloadReport report) {
+            this.client = client;
+            this.report = report;
+        }
+
+        @Override
+        public void written(int bytes) {
+            report.written(bytes);
+        }
+
+        @Override
+        public void firstByte(long nanos) {
+            report.firstByte(nanos);
         }
 
         @Override
         public void ended(Download.Ended e) {
             active.remove(download);
             releaseSlot();
-            String line = String.format(Locale.ROOT, "download %s: %d bytes in %.3f s, %s%s", label,
-                    e.bytesSent(), e.durationNanos() / 1e9, e.outcome().label(),
-                    e.cause() == null || e.outcome() == Outcome.CLIENT_GONE ? "" : ": " + e.cause());
-            log.write(e.outcome() == Outcome.FAILED ? Level.WARNING : Level.INFO, line);
+            perClient.release(client);
+            report.ended(e);
         }
     }
 
@@ -195,11 +252,14 @@ public final class Service {
                 "producers", (long) producersRunning.get(),
                 "buffers", active.stream().mapToLong(Download::buffersHeld).sum(),
                 "pooledBuffers", (long) buffers.idle(),
-                "crcBytesRead", crcs.bytesRead());
+                "crcBytesRead", crcs.bytesRead(),
+                "clientsHoldingSlots", (long) perClient.addressesHeld(),
+                "metricFamilies", metrics == null ? 0L : (long) metrics.families());
     }
 
     /** Ends every download in flight, then the threads. Returns when they are gone (or after a bounded wait). */
     void stop() {
+        stopping = true;
         for (var download : active) {
             try {
                 download.finish(Outcome.SHUTDOWN, null);
@@ -208,6 +268,7 @@ public final class Service {
             }
         }
         producers.shutdownNow();
+        crcs.close();
         storage.close();
         scheduler.shutdownNow();
         try {
@@ -215,8 +276,19 @@ public final class Service {
                     || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warning("some download threads did not stop within 10 s");
             }
+            // Tomcat looks for threads left behind right after this returns: let the last ones finish exiting.
+            List<Thread> left;
+            synchronized (threads) {
+                left = List.copyOf(threads);
+            }
+            for (Thread t : left) {
+                t.join(1000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 }

@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -23,9 +25,19 @@ public final class Log {
     public static final Logger JUL = Logger.getLogger("dev.zipstream");
 
     private final Writer file;
+    private final boolean json;
 
     /** @param path LOG_FILE, or null for the container's log only */
     public Log(Path path) throws IOException {
+        this(path, false);
+    }
+
+    /**
+     * @param path LOG_FILE, or null for the container's log only
+     * @param json LOG_FORMAT=json: every line of LOG_FILE is one JSON object, for log shippers
+     */
+    public Log(Path path, boolean json) throws IOException {
+        this.json = json;
         this.file = path == null ? null : Files.newBufferedWriter(path, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -39,10 +51,45 @@ public final class Log {
     }
 
     public void write(Level level, String line) {
-        JUL.log(level, line);
+        if (!json) {
+            JUL.log(level, line);
+            append(now() + " " + level.getName() + " " + line);
+            return;
+        }
+        var fields = new LinkedHashMap<String, Object>();
+        fields.put("time", now());
+        fields.put("level", level.getName());
+        fields.put("message", line);
+        String object = Json.object(fields);
+        JUL.log(level, object);
+        append(object);
+    }
+
+    /**
+     * One event with named fields: {@code text} in text format; in JSON format the fields, with "time" and
+     * "level" first, as one object.
+     */
+    public void event(Level level, String text, Map<String, ?> fields) {
+        if (!json) {
+            write(level, text);
+            return;
+        }
+        var all = new LinkedHashMap<String, Object>();
+        all.put("time", now());
+        all.put("level", level.getName());
+        all.putAll(fields);
+        String object = Json.object(all);
+        JUL.log(level, object);
+        append(object);
+    }
+
+    private static String now() {
+        return OffsetDateTime.now().truncatedTo(ChronoUnit.MILLIS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    private void append(String line) {
         if (file != null) {
-            String stamped = OffsetDateTime.now().truncatedTo(ChronoUnit.MILLIS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                    + " " + level.getName() + " " + line + System.lineSeparator();
+            String stamped = line + System.lineSeparator();
             synchronized (file) {
                 try {
                     file.write(stamped);

@@ -11,9 +11,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -28,6 +27,8 @@ import java.util.zip.CRC32;
  * <p>Entries carry no data descriptor (general purpose bit 3 clear): the CRC goes into the local header, so each
  * entry's CRC must be known before its header is written. Names are UTF-8 with bit 11 set. Zip64 extra fields and
  * end records are used exactly where a value does not fit; the same predicates decide the length and the bytes.
+ * Times are written by {@link ZipTimes}: the bytes depend on the listing and the configured zone, never on the
+ * server's own zone, so every instance serving the same folder produces the same archive.
  */
 public final class StoredZip {
 
@@ -64,7 +65,7 @@ public final class StoredZip {
 
     private final List<Listing.Entry> entries;
     private final Limits limits;
-    private final ZoneId zone;
+    private final ZipTimes times;
     private final long[] offsets;
     private final long centralOffset;
     private final long centralSize;
@@ -78,7 +79,7 @@ public final class StoredZip {
     public StoredZip(Listing listing, ZoneId zone, Limits limits) {
         this.entries = listing.entries();
         this.limits = limits;
-        this.zone = zone;
+        this.times = new ZipTimes(zone);
         this.offsets = new long[entries.size()];
         long offset = 0;
         for (int i = 0; i < entries.size(); i++) {
@@ -136,6 +137,41 @@ public final class StoredZip {
         }
     }
 
+    /**
+     * The entries whose CRCs {@link #write} asks for when writing {@code [start, end)}, in the order it asks, each
+     * with the bytes of file data the range has sent before it: a CRC needed after much data can be computed while
+     * that data streams; one needed with little or none before it is waited for in silence. Mirrors write's walk.
+     */
+    public List<CrcCache.Need> crcsNeeded(long start, long end) {
+        var needs = new ArrayList<CrcCache.Need>();
+        long data = 0;
+        for (int i = 0; i < entries.size() && offsets[i] < end; i++) {
+            var entry = entries.get(i);
+            long headerEnd = offsets[i] + localHeaderLength(entry);
+            long dataEnd = headerEnd + entry.size();
+            if (dataEnd <= start) {
+                continue;
+            }
+            long from = Math.max(start, headerEnd);
+            long to = Math.min(end, dataEnd);
+            if (headerEnd > start || (from == headerEnd && to == dataEnd)) {
+                needs.add(new CrcCache.Need(entry, data));
+            }
+            data += Math.max(0, to - from);
+        }
+        if (end > centralOffset) {
+            long position = centralOffset;
+            for (int i = 0; i < entries.size() && position < end; i++) {
+                int recordLength = centralRecordLength(entries.get(i), offsets[i]);
+                if (position + recordLength > start) {
+                    needs.add(new CrcCache.Need(entries.get(i), data));
+                }
+                position += recordLength;
+            }
+        }
+        return needs;
+    }
+
     /** Writes the part of {@code bytes} (which sit at {@code position} in the archive) inside {@code [start, end)}. */
     private static void writeSlice(ChunkOutputStream out, byte[] bytes, long position, long start, long end)
             throws IOException {
@@ -150,13 +186,21 @@ public final class StoredZip {
         return limits.overflows(entry.size());
     }
 
+    private int localExtraLength(Listing.Entry entry) {
+        return (zip64Size(entry) ? 20 : 0) + ZipTimes.extendedTimestampLength(entry.mtime());
+    }
+
     private int localHeaderLength(Listing.Entry entry) {
-        return LOCAL_FIXED + entry.nameBytes().length + (zip64Size(entry) ? 20 : 0);
+        return LOCAL_FIXED + entry.nameBytes().length + localExtraLength(entry);
+    }
+
+    private int centralZip64Length(Listing.Entry entry, long offset) {
+        int fields = (zip64Size(entry) ? 16 : 0) + (limits.overflows(offset) ? 8 : 0);
+        return fields == 0 ? 0 : 4 + fields;
     }
 
     private int centralExtraLength(Listing.Entry entry, long offset) {
-        int fields = (zip64Size(entry) ? 16 : 0) + (limits.overflows(offset) ? 8 : 0);
-        return fields == 0 ? 0 : 4 + fields;
+        return centralZip64Length(entry, offset) + ZipTimes.extendedTimestampLength(entry.mtime());
     }
 
     private int centralRecordLength(Listing.Entry entry, long offset) {
@@ -170,35 +214,36 @@ public final class StoredZip {
         b.putShort((short) versionNeeded(entry, zip64));
         b.putShort((short) FLAG_UTF8);
         b.putShort((short) 0); // STORED
-        b.putInt(dosTime(entry.mtime()));
+        b.putInt(times.dosTime(entry.mtime()));
         b.putInt(crc);
         b.putInt(zip64 ? -1 : (int) entry.size());
         b.putInt(zip64 ? -1 : (int) entry.size());
         b.putShort((short) entry.nameBytes().length);
-        b.putShort((short) (zip64 ? 20 : 0));
+        b.putShort((short) localExtraLength(entry));
         b.put(entry.nameBytes());
         if (zip64) {
             b.putShort((short) 0x0001).putShort((short) 16).putLong(entry.size()).putLong(entry.size());
         }
+        ZipTimes.putExtendedTimestamp(b, entry.mtime());
         return b.array();
     }
 
     private byte[] centralRecord(Listing.Entry entry, long offset, int crc) {
         boolean zip64 = zip64Size(entry);
         boolean zip64Offset = limits.overflows(offset);
-        int extra = centralExtraLength(entry, offset);
+        int zip64Extra = centralZip64Length(entry, offset);
         var b = buffer(centralRecordLength(entry, offset));
         b.putInt(0x02014b50);
         b.putShort((short) MADE_BY_UNIX);
         b.putShort((short) versionNeeded(entry, zip64 || zip64Offset));
         b.putShort((short) FLAG_UTF8);
         b.putShort((short) 0);
-        b.putInt(dosTime(entry.mtime()));
+        b.putInt(times.dosTime(entry.mtime()));
         b.putInt(crc);
         b.putInt(zip64 ? -1 : (int) entry.size());
         b.putInt(zip64 ? -1 : (int) entry.size());
         b.putShort((short) entry.nameBytes().length);
-        b.putShort((short) extra);
+        b.putShort((short) centralExtraLength(entry, offset));
         b.putShort((short) 0); // comment
         b.putShort((short) 0); // disk
         b.putShort((short) 0); // internal attributes
@@ -206,8 +251,8 @@ public final class StoredZip {
         b.putInt(entry.directory() ? (0040755 << 16) | 0x10 : 0100644 << 16);
         b.putInt(zip64Offset ? -1 : (int) offset);
         b.put(entry.nameBytes());
-        if (extra > 0) {
-            b.putShort((short) 0x0001).putShort((short) (extra - 4));
+        if (zip64Extra > 0) {
+            b.putShort((short) 0x0001).putShort((short) (zip64Extra - 4));
             if (zip64) {
                 b.putLong(entry.size()).putLong(entry.size());
             }
@@ -215,6 +260,7 @@ public final class StoredZip {
                 b.putLong(offset);
             }
         }
+        ZipTimes.putExtendedTimestamp(b, entry.mtime());
         return b.array();
     }
 
@@ -248,22 +294,12 @@ public final class StoredZip {
         return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** MS-DOS date and time in the server's zone (what every reader assumes), clamped to 1980–2107. */
-    private int dosTime(long millis) {
-        var t = LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), zone);
-        if (t.getYear() < 1980) {
-            t = LocalDateTime.of(1980, 1, 1, 0, 0);
-        } else if (t.getYear() > 2107) {
-            t = LocalDateTime.of(2107, 12, 31, 23, 59, 58);
-        }
-        int date = (t.getYear() - 1980) << 9 | t.getMonthValue() << 5 | t.getDayOfMonth();
-        int time = t.getHour() << 11 | t.getMinute() << 5 | t.getSecond() / 2;
-        return date << 16 | time;
-    }
-
     /**
-     * A strong ETag from everything that decides the bytes: the layout version, the time zone the DOS times are
-     * written in, and each entry's name, size, time and kind.
+     * A strong ETag from exactly what decides the bytes: the layout's version and Zip64 thresholds, and for each
+     * entry its name, size, kind, content version, and its times as written (the DOS date and time, and the
+     * extended timestamp). The zone enters only through the DOS times it gives these entries, so two zones with
+     * the same offsets over the listed times (UTC and Etc/UTC, say) give the same tag, and the CRCs need not enter
+     * at all: name, size, time and version decide them.
      */
     public String etag() {
         MessageDigest digest;
@@ -272,13 +308,19 @@ public final class StoredZip {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        digest.update(("zipstream-store-1\n" + zone.getId() + "\n").getBytes(StandardCharsets.UTF_8));
-        var fields = ByteBuffer.allocate(21);
+        var fields = ByteBuffer.allocate(64);
+        fields.put("zipstream-store-2\n".getBytes(StandardCharsets.US_ASCII))
+                .putLong(limits.field32()).putInt(limits.count16());
+        digest.update(fields.flip());
         for (var e : entries) {
-            fields.clear().putInt(e.nameBytes().length).putLong(e.size()).putLong(e.mtime())
-                    .put((byte) (e.directory() ? 1 : 0));
-            digest.update(fields.array());
+            byte[] version = e.version().getBytes(StandardCharsets.UTF_8);
+            boolean ut = ZipTimes.hasExtendedTimestamp(e.mtime());
+            fields.clear().putInt(e.nameBytes().length).putLong(e.size()).put((byte) (e.directory() ? 1 : 0))
+                    .putInt(times.dosTime(e.mtime())).put((byte) (ut ? 1 : 0))
+                    .putLong(ut ? Math.floorDiv(e.mtime(), 1000) : 0).putInt(version.length);
+            digest.update(fields.flip());
             digest.update(e.nameBytes());
+            digest.update(version);
         }
         byte[] hash = digest.digest();
         return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 18)) + "\"";
@@ -301,6 +343,7 @@ public final class StoredZip {
                     out.transferFrom(channel, length, crc == null ? null : crc::update);
                 }
                 if (crc != null && (int) crc.getValue() != expectedCrc) {
+                    crcs.drop(entry); // a wrong CRC must not outlive this download, here or on another instance
                     throw new EntryChanged(entry, "its content differs from when its CRC was taken");
                 }
             }

@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.util.zip.ZipEntry;
+import org.apache.commons.compress.archivers.zip.X5455_ExtendedTimestamp;
 import org.apache.commons.compress.archivers.zip.Zip64Mode;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipLong;
 
 /**
  * Writes one download's archive (or a byte range of it) into chunks, on its own thread. It blocks whenever the
@@ -35,8 +37,43 @@ public final class ZipProducer {
         out.complete();
     }
 
+    /**
+     * An entry with its times as {@link StoredZip} writes them: the DOS time in the configured zone and the 9-byte
+     * extended timestamp. Not setLastModifiedTime, which adds ~90 bytes of NTFS and UT fields per entry and
+     * writes the DOS time in the JVM's zone.
+     */
+    static ZipArchiveEntry entry(Listing.Entry entry, ZipTimes times) {
+        var archiveEntry = new DosTimedEntry(entry.name(), times.millisForSystemZone(entry.mtime()));
+        if (ZipTimes.hasExtendedTimestamp(entry.mtime())) {
+            var ut = new X5455_ExtendedTimestamp();
+            ut.setModifyTime(new ZipLong(Math.floorDiv(entry.mtime(), 1000)));
+            archiveEntry.addExtraField(ut);
+        }
+        return archiveEntry;
+    }
+
+    /**
+     * An entry whose DOS time is fixed. commons-compress writes {@code getTime()} converted in the JVM's zone, and
+     * adding an extended timestamp resets that time from the field (to the true UTC time), so the time is given
+     * here rather than set.
+     */
+    private static final class DosTimedEntry extends ZipArchiveEntry {
+        private final long millisForSystemZone;
+
+        DosTimedEntry(String name, long millisForSystemZone) {
+            super(name);
+            this.millisForSystemZone = millisForSystemZone;
+        }
+
+        @Override
+        public long getTime() {
+            return millisForSystemZone;
+        }
+    }
+
     /** The whole archive with every file deflated (level 6, as zip's default), through commons-compress. */
-    public static void deflate(Listing listing, Storage storage, ChunkOutputStream out) throws IOException {
+    public static void deflate(Listing listing, Storage storage, ZipTimes times, ChunkOutputStream out)
+            throws IOException {
         var zip = new ZipArchiveOutputStream(out);
         boolean success = false;
         try {
@@ -51,9 +88,7 @@ public final class ZipProducer {
                     .anyMatch(e -> e.size() < 0xFFFFFFFFL && e.size() >= 0xFFFFFFFFL - DEFLATE_ZIP64_MARGIN);
             zip.setUseZip64(nearLimit ? Zip64Mode.Always : Zip64Mode.AsNeeded);
             for (var entry : listing.entries()) {
-                var archiveEntry = new ZipArchiveEntry(entry.name());
-                // setTime, not setLastModifiedTime: the latter adds ~90 bytes of extra fields per entry.
-                archiveEntry.setTime(entry.mtime());
+                var archiveEntry = entry(entry, times);
                 if (entry.directory()) {
                     archiveEntry.setMethod(ZipEntry.STORED);
                     archiveEntry.setSize(0);

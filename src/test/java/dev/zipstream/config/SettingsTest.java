@@ -50,6 +50,17 @@ class SettingsTest {
         p.put("LOG_FILE", "");
         p.put("COMPRESSION", "store");
         p.put("MAX_DOWNLOADS", "1000");
+        p.put("ZIP_TIME_ZONE", "UTC");
+        p.put("CRC_CACHE_DIR", "");
+        p.put("CRC_WAIT_LIMIT", "20");
+        p.put("SIGNING_KEYS", "");
+        p.put("LINKS", "open");
+        p.put("RESUME_GRACE", "3600");
+        p.put("BROWSE", "false");
+        p.put("MAX_DOWNLOADS_PER_CLIENT", "0");
+        p.put("METRICS_TOKEN", "");
+        p.put("LOG_FORMAT", "text");
+        p.put("ALLOW_ASCII_NAMES", "false");
         p.put("S3_ENDPOINT", "");
         p.put("S3_REGION", "us-east-1");
         p.put("S3_PATH_STYLE", "");
@@ -157,7 +168,8 @@ class SettingsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"STORAGE_PATH", "CHUNK_SIZE", "DELAY", "DEBUG", "LOG_FILE", "COMPRESSION",
-            "MAX_DOWNLOADS"})
+            "MAX_DOWNLOADS", "ZIP_TIME_ZONE", "CRC_CACHE_DIR", "CRC_WAIT_LIMIT", "MAX_DOWNLOADS_PER_CLIENT",
+            "LOG_FORMAT", "ALLOW_ASCII_NAMES"})
     void validEnvironmentVariableHidesInvalidContextParam(String name) {
         var p = webXmlParams();
         p.put(name, "\u0000not valid for anything");
@@ -203,8 +215,20 @@ class SettingsTest {
                 Arguments.of("MAX_DOWNLOADS", "x"),
                 Arguments.of("MAX_DOWNLOADS", "1000001"),
                 Arguments.of("MAX_DOWNLOADS", "-5"),
-                Arguments.of("STORAGE_PATH", "{tmp}/missing"),
-                Arguments.of("STORAGE_PATH", "{tmp}/a-file"),
+                Arguments.of("ZIP_TIME_ZONE", "Mars/Olympus"),
+                Arguments.of("ZIP_TIME_ZONE", "+25:00"),
+                Arguments.of("CRC_CACHE_DIR", "{tmp}/a-file"),
+                Arguments.of("CRC_CACHE_DIR", "{tmp}/a-file/crc"),
+                Arguments.of("CRC_CACHE_DIR", "{tmp}/bad\u0000path"),
+                Arguments.of("CRC_WAIT_LIMIT", "600.5"),
+                Arguments.of("CRC_WAIT_LIMIT", "-1"),
+                Arguments.of("CRC_WAIT_LIMIT", "NaN"),
+                Arguments.of("CRC_WAIT_LIMIT", ""),
+                Arguments.of("MAX_DOWNLOADS_PER_CLIENT", "x"),
+                Arguments.of("MAX_DOWNLOADS_PER_CLIENT", "-1"),
+                Arguments.of("MAX_DOWNLOADS_PER_CLIENT", "1000001"),
+                Arguments.of("LOG_FORMAT", "xml"),
+                Arguments.of("ALLOW_ASCII_NAMES", "maybe"),
                 Arguments.of("STORAGE_PATH", ""),
                 Arguments.of("STORAGE_PATH", "{tmp}/bad\u0000path"),
                 Arguments.of("LOG_FILE", "{tmp}/a-folder"),
@@ -229,6 +253,50 @@ class SettingsTest {
         var fromEnv = assertThrows(Settings.Invalid.class, () -> settings(webXmlParams(), Map.of(name, value)));
         assertTrue(fromEnv.getMessage().contains(quoted), fromEnv.getMessage());
         assertTrue(fromEnv.getMessage().contains("environment"), fromEnv.getMessage());
+    }
+
+    /** A folder that is not there yet (an unmounted volume) deploys; /readyz and archives say 503 until it is. */
+    @ParameterizedTest
+    @ValueSource(strings = {"missing", "a-file"})
+    void storagePathThatIsNotAFolderYetIsKeptNotRefused(String name) throws IOException {
+        Files.writeString(tmp.resolve("a-file"), "x");
+        Path path = tmp.resolve(name);
+        assertEquals(path, withParam("STORAGE_PATH", path.toString()).storagePath());
+    }
+
+    @Test
+    void operationsSettingsComeFromTheEnvironment() {
+        Settings s = settings(webXmlParams(), Map.of("MAX_DOWNLOADS_PER_CLIENT", "4",
+                "METRICS_TOKEN", "s3cret-token-0123456789", "LOG_FORMAT", "JSON", "ALLOW_ASCII_NAMES", "true"));
+        assertAll(
+                () -> assertEquals(4, s.maxDownloadsPerClient()),
+                () -> assertEquals("s3cret-token-0123456789", s.metricsToken()),
+                () -> assertEquals(Settings.LogFormat.JSON, s.logFormat()),
+                () -> assertTrue(s.allowAsciiNames()));
+        Settings defaults = settings(webXmlParams(), Map.of());
+        assertAll(
+                () -> assertEquals(0, defaults.maxDownloadsPerClient(), "no per-client limit by default"),
+                () -> assertNull(defaults.metricsToken(), "no /metrics by default"),
+                () -> assertEquals(Settings.LogFormat.TEXT, defaults.logFormat()),
+                () -> assertFalse(defaults.allowAsciiNames()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"short-secret", "has a space in the middle", "tab\tinside-0123456789"})
+    void badMetricsTokenIsRefusedWithoutShowingIt(String token) {
+        var e = assertThrows(Settings.Invalid.class, () -> settings(webXmlParams(), Map.of("METRICS_TOKEN", token)));
+        assertTrue(e.getMessage().startsWith("METRICS_TOKEN"), e.getMessage());
+        assertTrue(e.getMessage().contains("environment"), e.getMessage());
+        assertFalse(e.getMessage().contains(token.strip()), "the secret must not be in the message: " + e.getMessage());
+    }
+
+    @Test
+    void metricsTokenNeverAppearsInTheSummaryOrToString() {
+        String token = "s3cret-token-0123456789";
+        Settings s = settings(webXmlParams(), Map.of("METRICS_TOKEN", token));
+        assertEquals("(set)", s.describe().get("METRICS_TOKEN"));
+        assertFalse(s.describe().toString().contains(token));
+        assertFalse(s.toString().contains(token));
     }
 
     @Test
@@ -349,6 +417,47 @@ class SettingsTest {
                 () -> assertEquals("false", d.get("DEBUG")),
                 () -> assertEquals("(container log)", d.get("LOG_FILE")),
                 () -> assertEquals("store", d.get("COMPRESSION")),
-                () -> assertEquals("1000", d.get("MAX_DOWNLOADS")));
+                () -> assertEquals("1000", d.get("MAX_DOWNLOADS")),
+                () -> assertEquals("UTC", d.get("ZIP_TIME_ZONE")),
+                () -> assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "zipstream-crc").toAbsolutePath()
+                        .normalize().toString(), d.get("CRC_CACHE_DIR")),
+                () -> assertEquals("20.0 s", d.get("CRC_WAIT_LIMIT")));
+    }
+
+    // ---- the settings of identical archives and persisted CRCs -----------------------------------------------
+
+    @Test
+    void zipTimeZoneDefaultsToUtcAndTakesRegionsAndOffsets() {
+        var p = webXmlParams();
+        p.remove("ZIP_TIME_ZONE");
+        assertEquals(java.time.ZoneOffset.UTC, settings(p, Map.of()).zipTimeZone());
+        assertEquals(java.time.ZoneId.of("Asia/Tokyo"), withParam("ZIP_TIME_ZONE", "Asia/Tokyo").zipTimeZone());
+        assertEquals(java.time.ZoneOffset.ofHours(2), withParam("ZIP_TIME_ZONE", "+02:00").zipTimeZone());
+    }
+
+    @Test
+    void crcCacheDirIsCreatedWhenMissing() {
+        Path dir = tmp.resolve("cache").resolve("crc");
+        assertEquals(dir, withParam("CRC_CACHE_DIR", dir.toString()).crcCacheDir());
+        assertTrue(Files.isDirectory(dir));
+    }
+
+    @Test
+    void crcCacheDirThatCannotBeWrittenIsRefused() throws IOException {
+        Path locked = Files.createDirectory(tmp.resolve("locked-crc"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Assumptions.assumeFalse(Files.isWritable(locked), "permissions do not apply to this user (root?)");
+            var e = assertThrows(Settings.Invalid.class, () -> withParam("CRC_CACHE_DIR", locked.toString()));
+            assertTrue(e.getMessage().startsWith("CRC_CACHE_DIR=\"" + locked + "\""), e.getMessage());
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
+    void crcWaitLimitTakesDecimalSeconds() {
+        assertEquals(Duration.ofMillis(2500), withParam("CRC_WAIT_LIMIT", "2.5").crcWaitLimit());
+        assertEquals(Duration.ZERO, withParam("CRC_WAIT_LIMIT", "0").crcWaitLimit());
     }
 }

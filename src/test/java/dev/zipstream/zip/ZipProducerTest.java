@@ -30,7 +30,7 @@ class ZipProducerTest {
     private Produce.Result produce(Path folder, Settings.Compression mode) throws Exception {
         var listing = Fixtures.list(folder.getParent(), folder.getFileName().toString(), folder);
         if (mode == Settings.Compression.DEFLATE) {
-            return Produce.run(CHUNK, out -> ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), out));
+            return Produce.run(CHUNK, out -> ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), ZipTimes.UTC, out));
         }
         var zip = new StoredZip(listing, ZoneId.systemDefault());
         return Produce.run(CHUNK, out -> ZipProducer.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out));
@@ -91,7 +91,7 @@ class ZipProducerTest {
         var zip = new StoredZip(listing, ZoneId.systemDefault());
         AssertionError e = assertThrows(AssertionError.class, () -> Produce.run(CHUNK, out -> {
             if (mode == Settings.Compression.DEFLATE) {
-                ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), out);
+                ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), ZipTimes.UTC, out);
             } else {
                 ZipProducer.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out);
             }
