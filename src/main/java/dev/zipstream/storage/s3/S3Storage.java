@@ -8,6 +8,7 @@ import dev.zipstream.storage.Storage;
 import dev.zipstream.storage.StorageUnavailable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
@@ -15,9 +16,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -65,13 +70,17 @@ public final class S3Storage implements Storage {
 
     private final Location location;
     private final S3Client client;
+    /** The SDK's call-timeout timers: ours, so that close() can wait for its thread to end. */
+    private final ScheduledThreadPoolExecutor timeouts;
     private final AwsCredentialsProvider credentials;
     private final Log log;
     private final Reachability reachability;
 
-    S3Storage(Location location, S3Client client, AwsCredentialsProvider credentials, Log log) {
+    S3Storage(Location location, S3Client client, ScheduledThreadPoolExecutor timeouts,
+            AwsCredentialsProvider credentials, Log log) {
         this.location = location;
         this.client = client;
+        this.timeouts = timeouts;
         this.credentials = credentials;
         this.log = log;
         this.reachability = new Reachability(this::probe, System::nanoTime, Duration.ofSeconds(10).toNanos(),
@@ -85,13 +94,16 @@ public final class S3Storage implements Storage {
 
     /** @param credentials closed with the storage */
     static S3Storage connect(Location location, Log log, AwsCredentialsProvider credentials) {
+        var timeouts = new ScheduledThreadPoolExecutor(1, new JoinableThreads("zipstream-s3-timeouts"));
+        timeouts.setRemoveOnCancelPolicy(true);
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(READ_TIMEOUT))
                 .region(Region.of(location.region()))
                 .credentialsProvider(credentials)
-                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT))
+                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                        .scheduledExecutorService(timeouts))
                 .forcePathStyle(location.pathStyle());
         if (location.endpoint() != null) {
             // Third-party stores lag behind AWS's newer default checksums: with them s3proxy answers 501 to every
@@ -100,7 +112,7 @@ public final class S3Storage implements Storage {
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
-        return new S3Storage(location, builder.build(), credentials, log);
+        return new S3Storage(location, builder.build(), timeouts, credentials, log);
     }
 
     @Override
@@ -198,6 +210,13 @@ public final class S3Storage implements Storage {
      * (503, and later requests learn it at once); anything else is an I/O failure of this one request.
      */
     private IOException failure(SdkException e, String doing) {
+        if (interrupted(e)) {
+            // The download ended (its producer was interrupted): nothing is wrong with the store. Taking this for
+            // an unreachable store turned the next requests into 503s (seen in BucketAcceptanceIT).
+            var stopped = new InterruptedIOException(doing + " stopped: the download ended");
+            stopped.initCause(e);
+            return stopped;
+        }
         if (e instanceof SdkClientException || e instanceof S3Exception s3 && (s3.statusCode() >= 500
                 || s3.statusCode() == 403 || s3.statusCode() == 401)) {
             String reason = reason(e);
@@ -205,6 +224,26 @@ public final class S3Storage implements Storage {
             return new StorageUnavailable(reason);
         }
         return new IOException(doing + " failed: " + reason(e));
+    }
+
+    /** Whether the call failed because its thread was interrupted (a timeout is not an interruption). */
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // The SDK enforces its call budgets by interrupting the calling thread: those are timeouts.
+            if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+                return false;
+            }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AbortedException || t instanceof InterruptedException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line without secrets: the store's address, the status or the exception's kind. */
@@ -259,6 +298,17 @@ public final class S3Storage implements Storage {
     @Override
     public void close() {
         client.close();
+        // The SDK leaves a scheduler it was given running; a thread still alive when the container checks after
+        // undeploy is reported as a leak (Tomcat saw the SDK's own one, shut down but not yet ended).
+        // An executor counts as terminated a moment before its thread has ended: wait for the thread itself.
+        timeouts.shutdownNow();
+        try {
+            if (!((JoinableThreads) timeouts.getThreadFactory()).join(Duration.ofSeconds(5))) {
+                log.warning("the S3 timeout thread did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (credentials instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

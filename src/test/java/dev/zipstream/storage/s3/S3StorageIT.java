@@ -137,6 +137,16 @@ class S3StorageIT {
         assertTrue(listing.entries().stream().anyMatch(e -> e.name().equals("f1233.txt")));
     }
 
+    /** s3proxy lists a file written straight into its folder without an ETag: such an object cannot be served. */
+    @Test
+    void objectListedWithoutAnEtagRefusesTheListing() throws Exception {
+        s3.put(BUCKET, PREFIX + "no-etag/normal.txt", "normal".getBytes());
+        Path behind = tmp.resolve("s3proxy-data-filesystem").resolve(BUCKET).resolve(PREFIX + "no-etag/sneaked.txt");
+        Files.writeString(behind, "written behind the store's back");
+        var e = assertThrows(java.io.IOException.class, () -> storage.list("no-etag"));
+        assertTrue(e.getMessage().contains("sneaked.txt was listed without an ETag"), e.getMessage());
+    }
+
     @Test
     void unknownOrMalformedHashIsEmpty() throws Exception {
         assertTrue(storage.list("no-such-hash").isEmpty());
@@ -207,6 +217,21 @@ class S3StorageIT {
         var entry = list("deleted").entries().get(0);
         s3.client.deleteObject(b -> b.bucket(BUCKET).key(PREFIX + "deleted/a.bin"));
         assertThrows(EntryChanged.class, () -> storage.open(entry, 0, entry.size()));
+    }
+
+    /** A download that ends interrupts its producer, maybe inside an S3 call: that says nothing about the store. */
+    @Test
+    void interruptedCallDoesNotMakeTheStoreUnavailable() throws Exception {
+        s3.put(BUCKET, PREFIX + "interrupted/a.txt", "a".getBytes());
+        Thread.currentThread().interrupt();
+        try {
+            var e = assertThrows(java.io.IOException.class, () -> storage.list("interrupted"));
+            assertTrue(e instanceof java.io.InterruptedIOException, e.toString());
+        } finally {
+            Thread.interrupted();
+        }
+        assertNull(storage.unavailableReason());
+        assertTrue(storage.list("interrupted").isPresent());
     }
 
     @Test
