@@ -148,7 +148,7 @@ public final class ArchiveServlet extends HttpServlet {
                 response.flushBuffer();
                 return false;
             }
-            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, d));
+            startDownload(request, response, listing, d -> push(d, out -> ZipProducer.deflate(listing, service.storage, out)));
             return true;
         }
 
@@ -182,7 +182,7 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var content = StoredZip.files(service.crcs, service.storage);
         var r = range;
-        startDownload(request, response, listing, d -> ZipProducer.store(zip, r.start(), r.end(), content, d));
+        startDownload(request, response, listing, d -> service.pull(d, zip.cursor(r.start(), r.end(), content)));
         return true;
     }
 
@@ -190,8 +190,13 @@ public final class ArchiveServlet extends HttpServlet {
         void run(ChunkOutputStream out) throws IOException;
     }
 
-    private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing, Work work)
-            throws IOException {
+    /** Gives a new download its producer: {@link #push} (deflate) or {@link Service#pull} (store). */
+    private interface Producer {
+        void attach(Download download) throws IOException;
+    }
+
+    private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing,
+            Producer producer) throws IOException {
         // Jetty copies a write no larger than its aggregation size (8 KiB by default; setBufferSize sets both)
         // into a buffer it sends only when full: small chunks would leave in 32 KiB bursts, defeating the
         // throttle. A buffer just under the chunk size makes every full chunk go out as written; it also makes
@@ -204,6 +209,12 @@ public final class ArchiveServlet extends HttpServlet {
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = service.download(async, Service.shortHash(listing.hash()));
+        producer.attach(download);
+        download.start();
+    }
+
+    /** A producer that pushes the archive through a stream, on a thread of its own (deflate mode). */
+    private void push(Download download, Work work) {
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {
@@ -212,9 +223,10 @@ public final class ArchiveServlet extends HttpServlet {
                 // the download ended first: nothing to report
             } catch (Throwable t) {
                 download.finish(Outcome.FAILED, t);
+            } finally {
+                out.discard();
             }
         }, download);
-        download.start();
     }
 
     private static boolean notModified(HttpServletRequest request, String etag, long lastModified) {

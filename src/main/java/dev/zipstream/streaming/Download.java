@@ -10,7 +10,9 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One download in flight: the throttled writer that moves chunks from the queue to the client, and the one place
@@ -55,9 +58,12 @@ public final class Download implements WriteListener, AsyncListener {
     public record Ended(Outcome outcome, long bytesSent, long durationNanos, Throwable cause) {
     }
 
-    /** What a download shares with all others: the pacing, the write timer, the buffers, and the log. */
-    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Log log,
-            boolean dispatchesWhileStopping) {
+    /**
+     * What a download shares with all others: the pacing, the write timer, the buffers, the small pool that runs
+     * pull producers ({@link #pull}), and the log.
+     */
+    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Executor pumps,
+            Log log, boolean dispatchesWhileStopping) {
     }
 
     /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
@@ -68,6 +74,7 @@ public final class Download implements WriteListener, AsyncListener {
     private final AsyncContext async;
     private final HttpServletResponse response;
     private final ServletOutputStream out;
+    private final ResponseWriter writer;
     private final ChunkQueue queue;
     private final String label;
     private final long delayNanos;
@@ -75,9 +82,12 @@ public final class Download implements WriteListener, AsyncListener {
     private final AtomicBoolean parked = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Future<?> producer;
+    private volatile Pump pump;
     private volatile ScheduledFuture<?> timer;
     private volatile long sent;
-    private ChunkQueue.Chunk inFlight;
+    /** The chunk given to the container and not yet known written: the writer releases it, finish() abandons it. */
+    private final AtomicReference<ByteBuffer> inFlight = new AtomicReference<>();
+    /** When the next chunk is due (0: now); the slots stay on a fixed grid, see {@link #onWritePossible()}. */
     private long nextWrite;
     private int chunks;
 
@@ -88,6 +98,7 @@ public final class Download implements WriteListener, AsyncListener {
         this.async = async;
         this.response = (HttpServletResponse) async.getResponse();
         this.out = response.getOutputStream();
+        this.writer = new ResponseWriter(out);
         this.label = label;
         this.delayNanos = shared.pacing().delay().toNanos();
         // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
@@ -99,9 +110,25 @@ public final class Download implements WriteListener, AsyncListener {
         return queue;
     }
 
-    /** Starts writing; the producer must already have been started (see {@link #producerStarted}). */
+    /**
+     * Makes this a pull download: {@code source} is asked for each chunk just in time, on the shared pump pool
+     * (store mode). Instead of a push producer writing into {@link #queue()}; call before {@link #start()}.
+     */
+    public void pull(ChunkSource source) {
+        var p = new Pump(source, queue, shared.pumps(), delayNanos > 0, t -> finish(Outcome.FAILED, t));
+        pump = p;
+        if (ended.get()) {
+            p.close();
+        }
+    }
+
+    /** Starts writing; a push producer must already have been started (see {@link #producerStarted}). */
     public void start() {
         async.addListener(this);
+        var p = pump;
+        if (p != null) {
+            p.demand(); // the first chunk is on its way before the container first asks
+        }
         out.setWriteListener(this);
     }
 
@@ -124,9 +151,9 @@ public final class Download implements WriteListener, AsyncListener {
             }
             // The last write is done: its buffer can serve again, here or in another download, at once rather
             // than after the pause.
-            if (inFlight != null) {
-                queue.release(inFlight);
-                inFlight = null;
+            var written = inFlight.getAndSet(null);
+            if (written != null) {
+                queue.release(written);
             }
             long wait = nextWrite - System.nanoTime();
             if (delayNanos > 0 && wait > 0) {
@@ -142,23 +169,40 @@ public final class Download implements WriteListener, AsyncListener {
                 // Park; the producer resumes us after its next offer. Looking once more closes the window in which
                 // it offered between our poll and our parking; the compare-and-set lets only one of us go on.
                 parked.set(true);
+                var p = pump;
+                if (p != null) {
+                    p.demand(); // just in time: throttled, this is the only demand, so nothing waits in a pause
+                }
                 if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
                     return;
                 }
                 continue;
             }
-            out.write(chunk.buffer(), 0, chunk.length());
-            inFlight = chunk;
+            if (delayNanos == 0 && pump != null) {
+                pump.demand(); // unthrottled: the next chunk is produced while this one is written
+            }
+            int length = chunk.remaining();
+            inFlight.set(chunk);
+            if (ended.get()) {
+                abandonInFlight(); // finish() ran since the loop began and may have missed it
+                return;
+            }
+            writer.write(chunk);
             if (sent == 0) {
                 observer.firstByte(System.nanoTime() - startNanos);
             }
-            sent += chunk.length();
-            observer.written(chunk.length());
+            sent += length;
+            observer.written(length);
             if (shared.pacing().debug()) {
-                shared.log().info(label + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
+                shared.log().info(label + " chunk " + (++chunks) + ": " + length + " bytes");
             }
             // After the last chunk nothing is throttled: the response completes as soon as the write is done.
-            nextWrite = queue.isDrained() ? 0 : System.nanoTime() + delayNanos;
+            // Otherwise the next slot is this chunk's slot plus the delay, not now plus the delay: producing just
+            // in time costs each chunk a moment, which must not add up. A write later than a whole delay (a slow
+            // client) starts the grid again from now, so nothing is sent in a burst to catch up.
+            long now = System.nanoTime();
+            long slot = nextWrite == 0 || now - nextWrite >= delayNanos ? now : nextWrite;
+            nextWrite = queue.isDrained() ? 0 : slot + delayNanos;
         }
     }
 
@@ -244,7 +288,12 @@ public final class Download implements WriteListener, AsyncListener {
         if (t != null) {
             t.cancel(false);
         }
+        var pu = pump;
+        if (pu != null) {
+            pu.close();
+        }
         queue.close();
+        abandonInFlight();
         try {
             observer.ended(new Ended(outcome, sent, System.nanoTime() - startNanos, cause));
         } catch (RuntimeException e) {
@@ -257,6 +306,14 @@ public final class Download implements WriteListener, AsyncListener {
             }
         } catch (IllegalStateException e) {
             // The container already ended the request (it does after a client error): nothing left to do.
+        }
+    }
+
+    /** The container may still be reading the chunk in flight: it leaves the pool for good. */
+    private void abandonInFlight() {
+        var b = inFlight.getAndSet(null);
+        if (b != null) {
+            queue.pool().abandon(b);
         }
     }
 
