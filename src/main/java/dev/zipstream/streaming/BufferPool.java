@@ -1,8 +1,7 @@
 package dev.zipstream.streaming;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,8 +14,8 @@ public final class BufferPool {
 
     private final int chunkSize;
     private final int maxIdle;
-    private final ConcurrentLinkedQueue<ByteBuffer> idle = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger idleCount = new AtomicInteger();
+    /** Last in, first out (the buffer most likely still in a CPU cache); an array, so no node per give. */
+    private final ArrayDeque<ByteBuffer> idle;
     /** Buffers out of the pool that nobody has given back or abandoned yet: what downloads hold now. */
     private final AtomicLong outstanding = new AtomicLong();
     private final AtomicLong created = new AtomicLong();
@@ -24,27 +23,30 @@ public final class BufferPool {
     public BufferPool(int chunkSize, int maxIdle) {
         this.chunkSize = chunkSize;
         this.maxIdle = maxIdle;
+        this.idle = new ArrayDeque<>(maxIdle);
     }
 
     /** An empty buffer of the chunk size (position 0, limit = capacity). */
     public ByteBuffer take() {
         outstanding.incrementAndGet();
-        ByteBuffer buffer = idle.poll();
+        ByteBuffer buffer;
+        synchronized (idle) {
+            buffer = idle.pollLast();
+        }
         if (buffer == null) {
             created.incrementAndGet();
             return ByteBuffer.allocateDirect(chunkSize);
         }
-        idleCount.decrementAndGet();
         return buffer.clear();
     }
 
     /** Only for a buffer nobody else can still read: a chunk the container has finished writing. */
     public void give(ByteBuffer buffer) {
         outstanding.decrementAndGet();
-        if (idleCount.incrementAndGet() <= maxIdle) {
-            idle.add(buffer);
-        } else {
-            idleCount.decrementAndGet(); // the pool is full: let the collector have it
+        synchronized (idle) {
+            if (idle.size() < maxIdle) {
+                idle.addLast(buffer);
+            } // else the pool is full: let the collector have it
         }
     }
 
@@ -61,7 +63,9 @@ public final class BufferPool {
     }
 
     public int idle() {
-        return idleCount.get();
+        synchronized (idle) {
+            return idle.size();
+        }
     }
 
     /** Taken and neither given back nor abandoned: zero when no download holds a buffer. */

@@ -69,6 +69,9 @@ public final class Download implements WriteListener, AsyncListener {
     /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
     public static final String ABORT_ATTRIBUTE = "dev.zipstream.abort";
 
+    /** The write path is logged once per web application (the class is the application's). */
+    private static final AtomicBoolean WRITE_PATH_LOGGED = new AtomicBoolean();
+
     private final Shared shared;
     private final Observer observer;
     private final AsyncContext async;
@@ -89,6 +92,10 @@ public final class Download implements WriteListener, AsyncListener {
     private final AtomicReference<ByteBuffer> inFlight = new AtomicReference<>();
     /** When the next chunk is due (0: now); the slots stay on a fixed grid, see {@link #onWritePossible()}. */
     private long nextWrite;
+    /** Chunks taken from the queue so far (the writer's count, for the pump's demand). */
+    private long taken;
+    /** A throttled chunk was written and the container may still buffer part of it. */
+    private boolean flushDue;
     private int chunks;
 
     /** @param label names the download in log lines: never the whole hash, which is a credential */
@@ -99,6 +106,12 @@ public final class Download implements WriteListener, AsyncListener {
         this.response = (HttpServletResponse) async.getResponse();
         this.out = response.getOutputStream();
         this.writer = new ResponseWriter(out);
+        if (!WRITE_PATH_LOGGED.getAndSet(true)) {
+            shared.log().info(writer.writesBuffers()
+                    ? "chunks go to the container as ByteBuffers (" + out.getClass().getName() + ".write(ByteBuffer))"
+                    : "chunks go to the container as byte arrays, one more copy each: "
+                            + out.getClass().getName() + " has no public write(ByteBuffer)");
+        }
         this.label = label;
         this.delayNanos = shared.pacing().delay().toNanos();
         // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
@@ -127,7 +140,7 @@ public final class Download implements WriteListener, AsyncListener {
         async.addListener(this);
         var p = pump;
         if (p != null) {
-            p.demand(); // the first chunk is on its way before the container first asks
+            p.demand(delayNanos > 0 ? 1 : 2); // the first chunk is on its way before the container first asks
         }
         out.setWriteListener(this);
     }
@@ -155,6 +168,14 @@ public final class Download implements WriteListener, AsyncListener {
             if (written != null) {
                 queue.release(written);
             }
+            if (flushDue) {
+                // Tomcat keeps a chunk's tail that does not fill its buffer (4 KiB of a 100 KiB chunk with its
+                // default 8 KiB) until the next write: a throttled chunk must leave whole. A flush is a write:
+                // only after isReady() said true, and followed by isReady() again.
+                flushDue = false;
+                out.flush();
+                continue;
+            }
             long wait = nextWrite - System.nanoTime();
             if (delayNanos > 0 && wait > 0) {
                 schedule(wait); // the timer now owns the next call
@@ -171,15 +192,16 @@ public final class Download implements WriteListener, AsyncListener {
                 parked.set(true);
                 var p = pump;
                 if (p != null) {
-                    p.demand(); // just in time: throttled, this is the only demand, so nothing waits in a pause
+                    p.demand(taken + 1); // just in time: throttled, the only demand, so nothing waits in a pause
                 }
                 if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
                     return;
                 }
                 continue;
             }
+            taken++;
             if (delayNanos == 0 && pump != null) {
-                pump.demand(); // unthrottled: the next chunk is produced while this one is written
+                pump.demand(taken + 2); // unthrottled: the next chunks are produced while this one is written
             }
             int length = chunk.remaining();
             inFlight.set(chunk);
@@ -188,6 +210,7 @@ public final class Download implements WriteListener, AsyncListener {
                 return;
             }
             writer.write(chunk);
+            flushDue = delayNanos > 0; // unthrottled, the next write follows at once, and complete() flushes the last
             if (sent == 0) {
                 observer.firstByte(System.nanoTime() - startNanos);
             }

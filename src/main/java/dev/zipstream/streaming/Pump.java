@@ -8,12 +8,14 @@ import java.util.function.Consumer;
 
 /**
  * Produces a pull source's chunks on demand, on a small pool shared by all downloads, so that no download has a
- * thread of its own (store mode; deflate pushes and keeps one). The writer calls {@link #demand()} when it finds
- * the queue empty; unthrottled, also after each chunk it takes, so that producing and writing overlap. A run fills
- * chunks while the queue has room, then returns its thread. Throttled, that makes production just in time: between
- * two chunks a download holds no buffer and, after {@link ChunkSource#rest()}, no file.
+ * thread of its own (store mode; deflate pushes and keeps one). The writer says how many chunks it wants produced
+ * in all ({@link #demand(long)}): throttled, one more than it has taken, when it finds the queue empty at its
+ * slot; unthrottled, two more, as it takes each, so that producing and writing overlap. A run produces until that
+ * count is reached, then returns its thread. Throttled, production is thus just in time: between two chunks a
+ * download holds no buffer and, after {@link ChunkSource#rest()}, no file. A count, not a signal: a demand that a
+ * run in flight already covers adds nothing, and one it does not cover is never lost.
  *
- * <p>At most one run is in flight per download: a demand during a run makes the run look again before it ends.
+ * <p>At most one run is in flight per download.
  */
 public final class Pump {
 
@@ -22,10 +24,12 @@ public final class Pump {
     private final Executor executor;
     private final boolean restBetweenChunks;
     private final Consumer<Throwable> onFailure;
-
     private final Runnable runner = this::run; // one for all runs: no allocation per chunk
+
+    private long wanted;
+    private long produced;
     private boolean running;
-    private boolean again;
+    private boolean ended;
     private boolean closed;
     private boolean sourceClosed;
 
@@ -42,15 +46,14 @@ public final class Pump {
         this.onFailure = onFailure;
     }
 
-    /** Asks for chunks up to the queue's capacity; returns at once. */
-    public void demand() {
+    /** Asks for {@code total} chunks produced since the start (a smaller number than before changes nothing). */
+    public void demand(long total) {
         synchronized (this) {
-            if (closed) {
-                return;
+            if (total > wanted) {
+                wanted = total;
             }
-            if (running) {
-                again = true;
-                return;
+            if (closed || ended || running || produced >= wanted) {
+                return; // a run in flight looks at the count again before it ends
             }
             running = true;
         }
@@ -66,31 +69,34 @@ public final class Pump {
 
     private void run() {
         while (true) {
-            try {
-                while (queue.hasRoom()) {
-                    if (!produceOne()) {
-                        break;
+            synchronized (this) {
+                if (closed || ended || produced >= wanted) {
+                    running = false;
+                    if (!closed) {
+                        return;
                     }
+                    break; // close() came during the run and left the source to us
+                }
+            }
+            try {
+                boolean more = produceOne();
+                synchronized (this) {
+                    produced++;
+                    ended = !more;
                 }
             } catch (ChunkQueue.Closed e) {
-                // the download ended first: nothing to report
+                synchronized (this) {
+                    closed = true;
+                }
             } catch (Throwable t) {
+                synchronized (this) {
+                    ended = true;
+                }
                 closeSource();
                 onFailure.accept(t);
             }
-            synchronized (this) {
-                if (again && !closed) {
-                    again = false;
-                    continue;
-                }
-                running = false;
-                if (!closed) {
-                    return;
-                }
-            }
-            closeSource(); // close() came during the run and left the source to us
-            return;
         }
+        closeSource();
     }
 
     /** One chunk; false once the source has ended. */
