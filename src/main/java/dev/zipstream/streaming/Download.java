@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
  * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
  * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
- * as soon as it offers a chunk). After each write the writer asks {@code isReady()} once: true means the write is
+ * as soon as it offers a chunk). The producer is either a push producer on a thread of its own (deflate) or, in
+ * store mode, a {@link Pump} that the parked writer asks for exactly the chunk it needs, just in time. After each write the writer asks {@code isReady()} once: true means the write is
  * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
  * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
  * a later {@code isReady()} returns true.
