@@ -143,7 +143,7 @@ if crowd_rows:
       "VmRSS and Threads sampled every 200 ms, idle threads before the first connection, CPU = utime + stime over "
       "the run. zipstream runs in default jetty-home 12.1 (ee10), `DELAY=0.5`, `MAX_DOWNLOADS` = clients, on a "
       "10 MiB stored archive (5 × 2 MiB) whose CRCs were computed by one range request first (the herd is goal 4, "
-      "another engineer's), after 200 one-chunk range requests (16 at a time) so that the crowd meets a JVM that "
+      "another engineer's), after 200 one-chunk range requests (4 at a time) so that the crowd meets a JVM that "
       "has served before. nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
       "as a file, measured by the same client just before.\n")
     w("| JDK | clients | arrival | chunk | server | 200 | share median | p5 | worst | first byte median | p95 | max | RSS peak MiB | threads idle → peak | server CPU s | client CPU s |")
