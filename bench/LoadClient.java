@@ -69,6 +69,8 @@ public class LoadClient {
         String end; // why the connection ended before the window did, if it did
         long connectAt = -1;   // --arrive-over: when its connect began (its own clock starts there)
         long firstBodyAt = -1; // when its first body byte arrived
+        long connectedAt = -1; // when its TCP connect completed
+        long headAt = -1;      // when its response head was complete
         long ownBytes;         // body bytes within --seconds of connectAt
 
         Conn(int index) {
@@ -191,6 +193,7 @@ public class LoadClient {
                         c.open = true;
                         var key = c.channel.register(selector, SelectionKey.OP_CONNECT, c);
                         if (c.channel.connect(address)) {
+                            c.connectedAt = now;
                             sendRequest(c, key);
                         }
                     } catch (IOException e) {
@@ -236,6 +239,7 @@ public class LoadClient {
                     try {
                         if (key.isConnectable()) {
                             c.channel.finishConnect();
+                            c.connectedAt = now;
                             sendRequest(c, key);
                         } else if (key.isWritable()) {
                             c.channel.write(c.request);
@@ -354,6 +358,7 @@ public class LoadClient {
                     throw new IOException("bad status line: " + line);
                 }
                 int bodyStart = i + 1;
+                c.headAt = System.nanoTime();
                 c.head = null;
                 return all.length - bodyStart;
             }
@@ -493,6 +498,17 @@ public class LoadClient {
             }
         }
         firstBytes.sort(null);
+        // where the first-byte time goes: TCP connect (accept queue), then request to response head
+        List<Double> connects = new ArrayList<>();
+        List<Double> heads = new ArrayList<>();
+        for (var c : conns) {
+            if (c.status == 200 && c.connectedAt >= 0 && c.headAt >= 0) {
+                connects.add((c.connectedAt - c.connectAt) / 1e6);
+                heads.add((c.headAt - c.connectedAt) / 1e6);
+            }
+        }
+        connects.sort(null);
+        heads.sort(null);
         ownShares.sort(null);
         if (arriveOver >= 0) {
             shares = ownShares; // the clock starts at connect: a late first byte costs share
@@ -511,6 +527,9 @@ public class LoadClient {
         r.put("fb_median_ms", fmt(percentile(firstBytes, 0.5)));
         r.put("fb_p95_ms", fmt(percentile(firstBytes, 0.95)));
         r.put("fb_max_ms", fmt(firstBytes.isEmpty() ? Double.NaN : firstBytes.get(firstBytes.size() - 1)));
+        r.put("connect_p95_ms", fmt(percentile(connects, 0.95)));
+        r.put("head_median_ms", fmt(percentile(heads, 0.5)));
+        r.put("head_p95_ms", fmt(percentile(heads, 0.95)));
         r.put("share_median", fmt(percentile(shares, 0.5)));
         r.put("share_p5", fmt(percentile(shares, 0.05)));
         r.put("share_worst", fmt(shares.isEmpty() ? Double.NaN : shares.get(0)));

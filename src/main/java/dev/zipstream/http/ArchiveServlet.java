@@ -262,7 +262,7 @@ public final class ArchiveServlet extends HttpServlet {
                 response.flushBuffer();
                 return false;
             }
-            startDownload(request, response, listing, d -> ZipProducer.deflate(listing, service.storage, service.times, d));
+            startDownload(request, response, listing, d -> push(d, out -> ZipProducer.deflate(listing, service.storage, service.times, out)));
             return true;
         }
 
@@ -303,7 +303,7 @@ public final class ArchiveServlet extends HttpServlet {
             return false;
         }
         var content = StoredZip.files(service.crcs, service.storage);
-        startDownload(request, response, listing, d -> ZipProducer.store(zip, range.start(), range.end(), content, d));
+        startDownload(request, response, listing, d -> service.pull(d, zip.cursor(range.start(), range.end(), content)));
         return true;
     }
 
@@ -341,8 +341,13 @@ public final class ArchiveServlet extends HttpServlet {
         void run(ChunkOutputStream out) throws IOException;
     }
 
-    private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing, Work work)
-            throws IOException {
+    /** Gives a new download its producer: {@link #push} (deflate) or {@link Service#pull} (store). */
+    private interface Producer {
+        void attach(Download download) throws IOException;
+    }
+
+    private void startDownload(HttpServletRequest request, HttpServletResponse response, Listing listing,
+            Producer producer) throws IOException {
         // Jetty copies a write no larger than its aggregation size (8 KiB by default; setBufferSize sets both)
         // into a buffer it sends only when full: small chunks would leave in 32 KiB bursts, defeating the
         // throttle. A buffer just under the chunk size makes every full chunk go out as written; it also makes
@@ -357,6 +362,12 @@ public final class ArchiveServlet extends HttpServlet {
         var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
                 Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()),
                 listing.hash());
+        producer.attach(download);
+        download.start();
+    }
+
+    /** A producer that pushes the archive through a stream, on a thread of its own (deflate mode). */
+    private void push(Download download, Work work) {
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {
@@ -365,8 +376,9 @@ public final class ArchiveServlet extends HttpServlet {
                 // the download ended first: nothing to report
             } catch (Throwable t) {
                 download.finish(Outcome.FAILED, t);
+            } finally {
+                out.discard();
             }
         }, download);
-        download.start();
     }
 }

@@ -14,6 +14,7 @@ import dev.zipstream.storage.LocalStorage;
 import dev.zipstream.storage.Storage;
 import dev.zipstream.storage.s3.S3Storage;
 import dev.zipstream.streaming.BufferPool;
+import dev.zipstream.streaming.ChunkSource;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.CrcCache;
@@ -33,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,7 +59,7 @@ public final class Service {
     /** The most chunk buffers one download holds at once: one waiting (two unthrottled), one filled, one written. */
     public static final int MAX_BUFFERS_PER_DOWNLOAD = 4;
     /** Files read at once to compute missing CRCs: enough to overlap an object store's latency, few for a disk. */
-    static final int CRC_THREADS = 4;
+    public static final int CRC_THREADS = 4;
 
     final Settings settings;
     final Log log;
@@ -72,6 +74,7 @@ public final class Service {
     /** At most 60 lines a minute about refused links. */
     final RejectionLog linkLog;
     final ExecutorService producers;
+    final ThreadPoolExecutor pumps;
     final ScheduledThreadPoolExecutor scheduler;
     final boolean virtualThreads;
     /** Whether the container dispatches into a context that is stopping (Jetty does; Tomcat refuses). */
@@ -112,8 +115,15 @@ public final class Service {
         this.scheduler = new ScheduledThreadPoolExecutor(
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), daemon("zipstream-writer-"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        // Store mode's producers are asked for one chunk at a time (just in time, a few microseconds from the page
+        // cache) and return their thread: a few threads serve thousands of downloads, on Java 17 as on 25. Twice
+        // the cores, so that a storage read that waits (a network store) does not hold up everyone else.
+        int pumpThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        this.pumps = new ThreadPoolExecutor(pumpThreads, pumpThreads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemon("zipstream-pump-"));
+        this.pumps.allowCoreThreadTimeOut(true);
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
-                log, dispatchesWhileStopping);
+                pumps, log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
         this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
         // A miss is a file read for its CRC; hits appear once the CRC cache counts them.
@@ -247,6 +257,31 @@ public final class Service {
         }
     }
 
+    /** Makes {@code download} pull its chunks from {@code source} (store mode), counted as a producer until it closes. */
+    void pull(Download download, ChunkSource source) {
+        producersRunning.incrementAndGet();
+        download.pull(new ChunkSource() {
+            @Override
+            public boolean fill(java.nio.ByteBuffer target) throws java.io.IOException {
+                return source.fill(target);
+            }
+
+            @Override
+            public void rest() {
+                source.rest();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    source.close();
+                } finally {
+                    producersRunning.decrementAndGet();
+                }
+            }
+        });
+    }
+
     Supplier<Map<String, Long>> stats() {
         return () -> Map.of(
                 "downloads", (long) active.size(),
@@ -255,6 +290,7 @@ public final class Service {
                 "buffers", active.stream().mapToLong(Download::buffersHeld).sum(),
                 "pooledBuffers", (long) buffers.idle(),
                 "crcBytesRead", crcs.bytesRead(),
+                "outstandingBuffers", buffers.outstanding(),
                 "clientsHoldingSlots", (long) perClient.addressesHeld(),
                 "metricFamilies", metrics == null ? 0L : (long) metrics.families());
     }
@@ -270,11 +306,15 @@ public final class Service {
             }
         }
         producers.shutdownNow();
+        // A pump run still queued would have closed its source: run each once here, where it finds its download
+        // ended and does only that.
+        pumps.shutdownNow().forEach(Runnable::run);
         crcs.close();
         storage.close();
         scheduler.shutdownNow();
         try {
             if (!producers.awaitTermination(10, TimeUnit.SECONDS)
+                    || !pumps.awaitTermination(10, TimeUnit.SECONDS)
                     || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warning("some download threads did not stop within 10 s");
             }

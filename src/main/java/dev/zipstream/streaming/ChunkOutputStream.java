@@ -8,14 +8,13 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.function.Consumer;
 
 /**
- * Cuts whatever the producer writes into chunks of exactly the queue's chunk size (the last may be shorter) and
- * puts each on the queue. File data can be read straight into the chunk buffer, without an intermediate copy.
+ * Cuts whatever a push producer (deflate mode) writes into chunks of exactly the queue's chunk size (the last may
+ * be shorter) and puts each on the queue. File data is read straight into the chunk buffer, without a copy.
  */
 public final class ChunkOutputStream extends OutputStream {
 
     private final ChunkQueue queue;
-    private byte[] buffer;
-    private int position;
+    private ByteBuffer buffer;
     private boolean abandoned;
 
     public ChunkOutputStream(ChunkQueue queue) {
@@ -25,7 +24,7 @@ public final class ChunkOutputStream extends OutputStream {
     @Override
     public void write(int b) throws IOException {
         ensureBuffer();
-        buffer[position++] = (byte) b;
+        buffer.put((byte) b);
         putIfFull();
     }
 
@@ -33,9 +32,8 @@ public final class ChunkOutputStream extends OutputStream {
     public void write(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
             ensureBuffer();
-            int n = Math.min(len, buffer.length - position);
-            System.arraycopy(b, off, buffer, position, n);
-            position += n;
+            int n = Math.min(len, buffer.remaining());
+            buffer.put(b, off, n);
             off += n;
             len -= n;
             putIfFull();
@@ -45,23 +43,32 @@ public final class ChunkOutputStream extends OutputStream {
     /**
      * Copies the next {@code length} bytes of {@code source} straight into chunks.
      *
-     * @param visitor sees each piece as it is copied (for a running CRC), may be null
-     * @throws EOFException if the file ends early (it shrank after it was listed)
+     * @param visitor sees each piece as it is copied (for a running CRC), may be null; it may move the position
+     *                of the buffer it is given, nothing else
+     * @throws EOFException if the source ends early (the file shrank after it was listed)
      */
     public void transferFrom(ReadableByteChannel source, long length, Consumer<ByteBuffer> visitor)
             throws IOException {
         while (length > 0) {
             ensureBuffer();
-            int room = (int) Math.min(length, buffer.length - position);
-            ByteBuffer target = ByteBuffer.wrap(buffer, position, room);
-            int n = source.read(target);
+            int start = buffer.position();
+            int limit = buffer.limit();
+            buffer.limit(start + (int) Math.min(length, buffer.remaining()));
+            int n;
+            try {
+                n = source.read(buffer);
+            } finally {
+                buffer.limit(limit);
+            }
             if (n < 0) {
                 throw new EOFException("file ended " + length + " bytes early");
             }
-            if (visitor != null) {
-                visitor.accept(ByteBuffer.wrap(buffer, position, n));
+            if (visitor != null && n > 0) {
+                int end = buffer.position();
+                buffer.position(start).limit(end);
+                visitor.accept(buffer);
+                buffer.limit(limit).position(end);
             }
-            position += n;
             length -= n;
             putIfFull();
         }
@@ -80,9 +87,10 @@ public final class ChunkOutputStream extends OutputStream {
         if (abandoned) {
             throw new IOException("archive abandoned after a failure");
         }
-        if (buffer != null && position > 0) {
-            queue.put(buffer, position);
+        if (buffer != null && buffer.position() > 0) {
+            var last = buffer;
             buffer = null;
+            queue.put(last.flip());
         }
         queue.finish();
     }
@@ -92,21 +100,29 @@ public final class ChunkOutputStream extends OutputStream {
         abandoned = true;
     }
 
+    /** The producer has stopped, for any reason: the buffer it was filling goes back to the pool. */
+    public void discard() {
+        var b = buffer;
+        buffer = null;
+        if (b != null) {
+            queue.giveBack(b);
+        }
+    }
+
     private void ensureBuffer() throws IOException {
         if (abandoned) {
             throw new IOException("archive abandoned after a failure");
         }
         if (buffer == null) {
             buffer = queue.takeBuffer();
-            position = 0;
         }
     }
 
     private void putIfFull() throws IOException {
-        if (position == buffer.length) {
-            byte[] full = buffer;
+        if (!buffer.hasRemaining()) {
+            var full = buffer;
             buffer = null;
-            queue.put(full, full.length);
+            queue.put(full.flip());
         }
     }
 }

@@ -1,21 +1,19 @@
 package dev.zipstream.streaming;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The bounded hand-over between one download's producer and its writer. The producer takes a buffer (from the
- * shared pool) only while fewer than {@code capacity} chunks wait, fills it and puts it; the writer polls a chunk,
- * writes it, and releases its buffer to the pool once the container says the write is done. A slow client thus
- * slows its producer, and a download holds at most {@code capacity + 2} buffers (waiting, being filled, being
- * written); a throttled one, between its chunks, usually one.
+ * shared pool) only while fewer than {@code capacity} chunks wait, fills it and puts it (flipped: ready to be
+ * written); the writer polls a chunk, writes it, and releases its buffer to the pool once the container says the
+ * write is done. A slow client thus slows its producer, and a download holds at most {@code capacity + 2} buffers
+ * (waiting, being filled, being written). A chunk is its buffer: nothing is allocated per chunk.
  */
 public final class ChunkQueue {
-
-    public record Chunk(byte[] buffer, int length) {
-    }
 
     /** Thrown to a producer when the download has ended for any reason; it must stop. */
     public static final class Closed extends IOException {
@@ -30,7 +28,7 @@ public final class ChunkQueue {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
-    private final ArrayDeque<Chunk> full = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> full;
     private int held;
     private boolean finished;
     private boolean closed;
@@ -43,10 +41,11 @@ public final class ChunkQueue {
         this.pool = pool;
         this.capacity = capacity;
         this.onChunk = onChunk;
+        this.full = new ArrayDeque<>(capacity + 1);
     }
 
-    /** A buffer to fill, blocking while {@code capacity} chunks wait for the writer. */
-    byte[] takeBuffer() throws IOException {
+    /** An empty buffer to fill, blocking while {@code capacity} chunks wait for the writer. */
+    public ByteBuffer takeBuffer() throws IOException {
         lock.lock();
         try {
             while (!closed && full.size() >= capacity) {
@@ -65,21 +64,50 @@ public final class ChunkQueue {
         return pool.take();
     }
 
-    void put(byte[] buffer, int length) throws IOException {
+    /** True while fewer than {@code capacity} chunks wait: a producer could put one without blocking. */
+    public boolean hasRoom() {
         lock.lock();
         try {
-            if (closed) {
-                throw new Closed();
-            }
-            full.add(new Chunk(buffer, length));
+            return !closed && !finished && full.size() < capacity;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Puts a filled buffer, flipped (position 0, limit = its length). After the end it goes back to the pool. */
+    public void put(ByteBuffer chunk) throws IOException {
+        boolean accepted;
+        lock.lock();
+        try {
+            accepted = !closed;
+            if (accepted) {
+                full.add(chunk);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!accepted) {
+            pool.give(chunk);
+            throw new Closed();
         }
         onChunk.run();
     }
 
+    /** A buffer taken with {@link #takeBuffer()} that will not be put (the producer stops): back to the pool. */
+    public void giveBack(ByteBuffer buffer) {
+        lock.lock();
+        try {
+            if (!closed) {
+                held--;
+            }
+        } finally {
+            lock.unlock();
+        }
+        pool.give(buffer);
+    }
+
     /** The producer has put its last chunk. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         lock.lock();
         try {
             if (closed) {
@@ -93,10 +121,10 @@ public final class ChunkQueue {
     }
 
     /** The next chunk, or null if none is ready (see {@link #isDrained()}). */
-    Chunk poll() {
+    public ByteBuffer poll() {
         lock.lock();
         try {
-            Chunk chunk = full.poll();
+            ByteBuffer chunk = full.poll();
             if (chunk != null) {
                 room.signal();
             }
@@ -107,7 +135,7 @@ public final class ChunkQueue {
     }
 
     /** True when a chunk is waiting or production has finished: the writer need not (or must not) park. */
-    boolean hasNews() {
+    public boolean hasNews() {
         lock.lock();
         try {
             return finished || !full.isEmpty();
@@ -117,7 +145,7 @@ public final class ChunkQueue {
     }
 
     /** True once the producer has finished and every chunk has been taken. */
-    boolean isDrained() {
+    public boolean isDrained() {
         lock.lock();
         try {
             return finished && full.isEmpty();
@@ -127,25 +155,17 @@ public final class ChunkQueue {
     }
 
     /** Gives a chunk's buffer back to the pool, once the container has finished writing it. */
-    void release(Chunk chunk) {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            held--;
-        } finally {
-            lock.unlock();
-        }
-        pool.give(chunk.buffer());
+    public void release(ByteBuffer chunk) {
+        giveBack(chunk);
     }
 
     /**
      * Ends the hand-over and wakes a blocked producer, which then gets {@link Closed}. The waiting chunks go back
-     * to the pool; a chunk being written or filled is left to the collector, as its buffer may still be read.
+     * to the pool; the chunk being written is the writer's to abandon, the one being filled the producer's to give
+     * back.
      */
-    void close() {
-        ArrayDeque<Chunk> dropped;
+    public void close() {
+        ByteBuffer[] dropped;
         lock.lock();
         try {
             if (closed) {
@@ -153,14 +173,14 @@ public final class ChunkQueue {
             }
             closed = true;
             held = 0;
-            dropped = new ArrayDeque<>(full);
+            dropped = full.toArray(new ByteBuffer[0]);
             full.clear();
             room.signalAll();
         } finally {
             lock.unlock();
         }
         for (var chunk : dropped) {
-            pool.give(chunk.buffer());
+            pool.give(chunk);
         }
     }
 
@@ -172,5 +192,9 @@ public final class ChunkQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    BufferPool pool() {
+        return pool;
     }
 }

@@ -10,7 +10,9 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One download in flight: the throttled writer that moves chunks from the queue to the client, and the one place
@@ -27,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
  * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
  * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
- * as soon as it offers a chunk). After each write the writer asks {@code isReady()} once: true means the write is
+ * as soon as it offers a chunk). The producer is either a push producer on a thread of its own (deflate) or, in
+ * store mode, a {@link Pump} that the parked writer asks for exactly the chunk it needs, just in time. After each write the writer asks {@code isReady()} once: true means the write is
  * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
  * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
  * a later {@code isReady()} returns true.
@@ -55,19 +59,26 @@ public final class Download implements WriteListener, AsyncListener {
     public record Ended(Outcome outcome, long bytesSent, long durationNanos, Throwable cause) {
     }
 
-    /** What a download shares with all others: the pacing, the write timer, the buffers, and the log. */
-    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Log log,
-            boolean dispatchesWhileStopping) {
+    /**
+     * What a download shares with all others: the pacing, the write timer, the buffers, the small pool that runs
+     * pull producers ({@link #pull}), and the log.
+     */
+    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Executor pumps,
+            Log log, boolean dispatchesWhileStopping) {
     }
 
     /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
     public static final String ABORT_ATTRIBUTE = "dev.zipstream.abort";
+
+    /** The write path is logged once per web application (the class is the application's). */
+    private static final AtomicBoolean WRITE_PATH_LOGGED = new AtomicBoolean();
 
     private final Shared shared;
     private final Observer observer;
     private final AsyncContext async;
     private final HttpServletResponse response;
     private final ServletOutputStream out;
+    private final ResponseWriter writer;
     private final ChunkQueue queue;
     private final String label;
     private final long delayNanos;
@@ -75,10 +86,17 @@ public final class Download implements WriteListener, AsyncListener {
     private final AtomicBoolean parked = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Future<?> producer;
+    private volatile Pump pump;
     private volatile ScheduledFuture<?> timer;
     private volatile long sent;
-    private ChunkQueue.Chunk inFlight;
+    /** The chunk given to the container and not yet known written: the writer releases it, finish() abandons it. */
+    private final AtomicReference<ByteBuffer> inFlight = new AtomicReference<>();
+    /** When the next chunk is due (0: now); the slots stay on a fixed grid, see {@link #onWritePossible()}. */
     private long nextWrite;
+    /** Chunks taken from the queue so far (the writer's count, for the pump's demand). */
+    private long taken;
+    /** A throttled chunk was written and the container may still buffer part of it. */
+    private boolean flushDue;
     private int chunks;
 
     /** @param label names the download in log lines: never the whole hash, which is a credential */
@@ -88,6 +106,13 @@ public final class Download implements WriteListener, AsyncListener {
         this.async = async;
         this.response = (HttpServletResponse) async.getResponse();
         this.out = response.getOutputStream();
+        this.writer = new ResponseWriter(out);
+        if (!WRITE_PATH_LOGGED.getAndSet(true)) {
+            shared.log().info(writer.writesBuffers()
+                    ? "chunks go to the container as ByteBuffers (" + out.getClass().getName() + ".write(ByteBuffer))"
+                    : "chunks go to the container as byte arrays, one more copy each: "
+                            + out.getClass().getName() + " has no public write(ByteBuffer)");
+        }
         this.label = label;
         this.delayNanos = shared.pacing().delay().toNanos();
         // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
@@ -99,9 +124,25 @@ public final class Download implements WriteListener, AsyncListener {
         return queue;
     }
 
-    /** Starts writing; the producer must already have been started (see {@link #producerStarted}). */
+    /**
+     * Makes this a pull download: {@code source} is asked for each chunk just in time, on the shared pump pool
+     * (store mode). Instead of a push producer writing into {@link #queue()}; call before {@link #start()}.
+     */
+    public void pull(ChunkSource source) {
+        var p = new Pump(source, queue, shared.pumps(), delayNanos > 0, t -> finish(Outcome.FAILED, t));
+        pump = p;
+        if (ended.get()) {
+            p.close();
+        }
+    }
+
+    /** Starts writing; a push producer must already have been started (see {@link #producerStarted}). */
     public void start() {
         async.addListener(this);
+        var p = pump;
+        if (p != null) {
+            p.demand(delayNanos > 0 ? 1 : 2); // the first chunk is on its way before the container first asks
+        }
         out.setWriteListener(this);
     }
 
@@ -124,9 +165,17 @@ public final class Download implements WriteListener, AsyncListener {
             }
             // The last write is done: its buffer can serve again, here or in another download, at once rather
             // than after the pause.
-            if (inFlight != null) {
-                queue.release(inFlight);
-                inFlight = null;
+            var written = inFlight.getAndSet(null);
+            if (written != null) {
+                queue.release(written);
+            }
+            if (flushDue) {
+                // Tomcat keeps a chunk's tail that does not fill its buffer (4 KiB of a 100 KiB chunk with its
+                // default 8 KiB) until the next write: a throttled chunk must leave whole. A flush is a write:
+                // only after isReady() said true, and followed by isReady() again.
+                flushDue = false;
+                out.flush();
+                continue;
             }
             long wait = nextWrite - System.nanoTime();
             if (delayNanos > 0 && wait > 0) {
@@ -142,23 +191,42 @@ public final class Download implements WriteListener, AsyncListener {
                 // Park; the producer resumes us after its next offer. Looking once more closes the window in which
                 // it offered between our poll and our parking; the compare-and-set lets only one of us go on.
                 parked.set(true);
+                var p = pump;
+                if (p != null) {
+                    p.demand(taken + 1); // just in time: throttled, the only demand, so nothing waits in a pause
+                }
                 if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
                     return;
                 }
                 continue;
             }
-            out.write(chunk.buffer(), 0, chunk.length());
-            inFlight = chunk;
+            taken++;
+            if (delayNanos == 0 && pump != null) {
+                pump.demand(taken + 2); // unthrottled: the next chunks are produced while this one is written
+            }
+            int length = chunk.remaining();
+            inFlight.set(chunk);
+            if (ended.get()) {
+                abandonInFlight(); // finish() ran since the loop began and may have missed it
+                return;
+            }
+            writer.write(chunk);
+            flushDue = delayNanos > 0; // unthrottled, the next write follows at once, and complete() flushes the last
             if (sent == 0) {
                 observer.firstByte(System.nanoTime() - startNanos);
             }
-            sent += chunk.length();
-            observer.written(chunk.length());
+            sent += length;
+            observer.written(length);
             if (shared.pacing().debug()) {
-                shared.log().info(label + " chunk " + (++chunks) + ": " + chunk.length() + " bytes");
+                shared.log().info(label + " chunk " + (++chunks) + ": " + length + " bytes");
             }
             // After the last chunk nothing is throttled: the response completes as soon as the write is done.
-            nextWrite = queue.isDrained() ? 0 : System.nanoTime() + delayNanos;
+            // Otherwise the next slot is this chunk's slot plus the delay, not now plus the delay: producing just
+            // in time costs each chunk a moment, which must not add up. A write later than a whole delay (a slow
+            // client) starts the grid again from now, so nothing is sent in a burst to catch up.
+            long now = System.nanoTime();
+            long slot = nextWrite == 0 || now - nextWrite >= delayNanos ? now : nextWrite;
+            nextWrite = queue.isDrained() ? 0 : slot + delayNanos;
         }
     }
 
@@ -244,7 +312,12 @@ public final class Download implements WriteListener, AsyncListener {
         if (t != null) {
             t.cancel(false);
         }
+        var pu = pump;
+        if (pu != null) {
+            pu.close();
+        }
         queue.close();
+        abandonInFlight();
         try {
             observer.ended(new Ended(outcome, sent, System.nanoTime() - startNanos, cause));
         } catch (RuntimeException e) {
@@ -257,6 +330,14 @@ public final class Download implements WriteListener, AsyncListener {
             }
         } catch (IllegalStateException e) {
             // The container already ended the request (it does after a client error): nothing left to do.
+        }
+    }
+
+    /** The container may still be reading the chunk in flight: it leaves the pool for good. */
+    private void abandonInFlight() {
+        var b = inFlight.getAndSet(null);
+        if (b != null) {
+            queue.pool().abandon(b);
         }
     }
 

@@ -4,9 +4,11 @@ import dev.zipstream.storage.EntryChanged;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Storage;
 import dev.zipstream.streaming.ChunkOutputStream;
+import dev.zipstream.streaming.ChunkSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -47,11 +49,14 @@ public final class StoredZip {
         int crc(Listing.Entry entry) throws IOException;
 
         /**
-         * Writes bytes {@code [from, from + length)} of the entry's data. When the whole entry is written, the
-         * content is expected to check it against {@code expectedCrc} and fail if it differs.
+         * Bytes {@code [from, from + length)} of the entry's data, read sequentially. When the whole entry is read,
+         * the cursor checks it against the CRC and fails if it differs.
          */
-        void write(Listing.Entry entry, long from, long length, int expectedCrc, ChunkOutputStream out)
-                throws IOException;
+        ReadableByteChannel open(Listing.Entry entry, long from, long length) throws IOException;
+
+        /** The entry read whole did not match its CRC: whatever remembers that CRC must forget it. */
+        default void crcMismatch(Listing.Entry entry) {
+        }
     }
 
     private static final int LOCAL_FIXED = 30;
@@ -102,38 +107,18 @@ public final class StoredZip {
         return length;
     }
 
-    /** Writes bytes {@code [start, end)} of the archive. */
+    /**
+     * Writes bytes {@code [start, end)} of the archive into a push stream (tests, tools); the service pulls chunks
+     * from {@link #cursor} instead.
+     */
     public void write(ChunkOutputStream out, long start, long end, Content content) throws IOException {
-        for (int i = 0; i < entries.size() && offsets[i] < end; i++) {
-            var entry = entries.get(i);
-            long headerEnd = offsets[i] + localHeaderLength(entry);
-            long dataEnd = headerEnd + entry.size();
-            if (dataEnd <= start) {
-                continue;
-            }
-            boolean header = headerEnd > start;
-            long from = Math.max(start, headerEnd);
-            long to = Math.min(end, dataEnd);
-            // A CRC costs a read of the file when not cached: take it only for a header, or to check a whole entry.
-            int crc = header || (from == headerEnd && to == dataEnd) ? content.crc(entry) : 0;
-            if (header) {
-                writeSlice(out, localHeader(entry, crc), offsets[i], start, end);
-            }
-            if (to > from) {
-                content.write(entry, from - headerEnd, to - from, crc, out);
-            }
-        }
-        if (end > centralOffset) {
-            long position = centralOffset;
-            for (int i = 0; i < entries.size() && position < end; i++) {
-                var entry = entries.get(i);
-                int recordLength = centralRecordLength(entry, offsets[i]);
-                if (position + recordLength > start) {
-                    writeSlice(out, centralRecord(entry, offsets[i], content.crc(entry)), position, start, end);
-                }
-                position += recordLength;
-            }
-            writeSlice(out, endRecords(), centralOffset + centralSize, start, end);
+        try (var cursor = cursor(start, end, content)) {
+            var buffer = ByteBuffer.allocate(64 << 10);
+            boolean more;
+            do {
+                more = cursor.fill(buffer.clear());
+                out.write(buffer.array(), 0, buffer.position());
+            } while (more);
         }
     }
 
@@ -172,13 +157,156 @@ public final class StoredZip {
         return needs;
     }
 
-    /** Writes the part of {@code bytes} (which sit at {@code position} in the archive) inside {@code [start, end)}. */
-    private static void writeSlice(ChunkOutputStream out, byte[] bytes, long position, long start, long end)
-            throws IOException {
-        long from = Math.max(start, position);
-        long to = Math.min(end, position + bytes.length);
-        if (to > from) {
-            out.write(bytes, (int) (from - position), (int) (to - from));
+    /** Bytes {@code [start, end)} of the archive, chunk by chunk, as asked for. */
+    public ChunkSource cursor(long start, long end, Content content) {
+        return new Cursor(start, end, content);
+    }
+
+    /**
+     * The archive as a sequence of segments, walked once from {@code start} to {@code end}: for each entry its local
+     * header (bytes made when reached) and its data (a channel from the content), then each central directory
+     * record, then the end records. Nothing before {@code start} is produced, and each fill copies straight into
+     * the chunk: header bytes by a put, file bytes by the channel's read.
+     */
+    private final class Cursor implements ChunkSource {
+        private final long end;
+        private final Content content;
+        private final int count = entries.size();
+        private final CRC32 crc = new CRC32();
+        private long position;
+        /** 2i: entry i's local header; 2i + 1: its data; 2n + i: its central record; 3n: the end records. */
+        private int segment;
+        private long segmentStart;
+        private byte[] bytes;
+        private ReadableByteChannel channel;
+        /** Whether the current data segment is read whole, so its CRC is checked against the one promised. */
+        private boolean checking;
+        private int expectedCrc;
+
+        Cursor(long start, long end, Content content) {
+            this.end = end;
+            this.content = content;
+            this.position = start;
+            while (segment < 3 * count && segmentStart + segmentLength() <= start) {
+                segmentStart += segmentLength();
+                segment++;
+            }
+        }
+
+        private long segmentLength() {
+            if (segment >= 3 * count) {
+                return length - segmentStart;
+            }
+            if (segment >= 2 * count) {
+                int i = segment - 2 * count;
+                return centralRecordLength(entries.get(i), offsets[i]);
+            }
+            var entry = entries.get(segment / 2);
+            return segment % 2 == 0 ? localHeaderLength(entry) : entry.size();
+        }
+
+        @Override
+        public boolean fill(ByteBuffer target) throws IOException {
+            while (target.hasRemaining() && position < end) {
+                long segmentEnd = segmentStart + segmentLength();
+                if (position >= segmentEnd) {
+                    closeChannel();
+                    bytes = null;
+                    checking = false;
+                    segmentStart = segmentEnd;
+                    segment++;
+                    continue;
+                }
+                long to = Math.min(end, segmentEnd);
+                if (segment < 2 * count && segment % 2 == 1) {
+                    read(target, entries.get(segment / 2), to, segmentEnd);
+                } else {
+                    copy(target, to);
+                }
+            }
+            return position < end;
+        }
+
+        private void copy(ByteBuffer target, long to) throws IOException {
+            if (bytes == null) {
+                if (segment >= 3 * count) {
+                    bytes = endRecords();
+                } else if (segment >= 2 * count) {
+                    int i = segment - 2 * count;
+                    bytes = centralRecord(entries.get(i), offsets[i], content.crc(entries.get(i)));
+                } else {
+                    var entry = entries.get(segment / 2);
+                    bytes = localHeader(entry, content.crc(entry));
+                }
+            }
+            int n = (int) Math.min(target.remaining(), to - position);
+            target.put(bytes, (int) (position - segmentStart), n);
+            position += n;
+        }
+
+        private void read(ByteBuffer target, Listing.Entry entry, long to, long segmentEnd) throws IOException {
+            if (channel == null) {
+                long from = position - segmentStart;
+                if (from == 0) {
+                    // A CRC costs a read of the file when not cached: check only an entry read whole.
+                    checking = to == segmentEnd;
+                    if (checking) {
+                        expectedCrc = content.crc(entry);
+                        crc.reset();
+                    }
+                }
+                channel = content.open(entry, from, to - position);
+            }
+            int start = target.position();
+            int limit = target.limit();
+            target.limit(start + (int) Math.min(target.remaining(), to - position));
+            int n;
+            try {
+                n = channel.read(target);
+            } finally {
+                target.limit(limit);
+            }
+            if (n < 0) {
+                throw new EntryChanged(entry, "it ended " + (to - position) + " bytes early");
+            }
+            if (checking && n > 0) {
+                int after = target.position();
+                crc.update(target.position(start).limit(after));
+                target.limit(limit).position(after);
+            }
+            position += n;
+            if (position == to) {
+                closeChannel();
+                if (checking && position == segmentEnd && (int) crc.getValue() != expectedCrc) {
+                    content.crcMismatch(entry);
+                    throw new EntryChanged(entry, "its content differs from when its CRC was taken");
+                }
+            }
+        }
+
+        /** A local file is opened again for the next chunk at the cost of a stat; a network stream stays open. */
+        @Override
+        public void rest() {
+            if (channel instanceof FileChannel) {
+                closeChannel();
+            }
+        }
+
+        @Override
+        public void close() {
+            closeChannel();
+        }
+
+        private void closeChannel() {
+            var c = channel;
+            channel = null;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    // read only: nothing was lost
+                }
+            }
         }
     }
 
@@ -335,17 +463,13 @@ public final class StoredZip {
             }
 
             @Override
-            public void write(Listing.Entry entry, long from, long length, int expectedCrc, ChunkOutputStream out)
-                    throws IOException {
-                boolean whole = from == 0 && length == entry.size();
-                var crc = whole ? new CRC32() : null;
-                try (ReadableByteChannel channel = storage.open(entry, from, length)) {
-                    out.transferFrom(channel, length, crc == null ? null : crc::update);
-                }
-                if (crc != null && (int) crc.getValue() != expectedCrc) {
-                    crcs.drop(entry); // a wrong CRC must not outlive this download, here or on another instance
-                    throw new EntryChanged(entry, "its content differs from when its CRC was taken");
-                }
+            public ReadableByteChannel open(Listing.Entry entry, long from, long length) throws IOException {
+                return storage.open(entry, from, length);
+            }
+
+            @Override
+            public void crcMismatch(Listing.Entry entry) {
+                crcs.drop(entry); // a wrong CRC must not outlive this download, here or on another instance
             }
         };
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,8 +31,8 @@ class ChunkQueueTest {
 
     @Test
     void producerBlocksWhileCapacityChunksWaitAndResumesWhenOneIsTaken() throws Exception {
-        queue.put(queue.takeBuffer(), 16);
-        var taken = new CompletableFuture<byte[]>();
+        queue.put(queue.takeBuffer().position(16).flip());
+        var taken = new CompletableFuture<ByteBuffer>();
         var producer = new Thread(() -> {
             try {
                 taken.complete(queue.takeBuffer());
@@ -49,7 +50,7 @@ class ChunkQueueTest {
 
     @Test
     void closingWakesABlockedProducerWithClosed() throws Exception {
-        queue.put(queue.takeBuffer(), 16);
+        queue.put(queue.takeBuffer().position(16).flip());
         var outcome = new CompletableFuture<Throwable>();
         var producer = new Thread(() -> {
             try {
@@ -64,13 +65,13 @@ class ChunkQueueTest {
         queue.close();
         assertInstanceOf(ChunkQueue.Closed.class, outcome.get(5, TimeUnit.SECONDS));
         assertEquals(0, queue.held());
-        assertThrows(ChunkQueue.Closed.class, () -> queue.put(new byte[16], 16));
+        assertThrows(ChunkQueue.Closed.class, () -> queue.put(ByteBuffer.allocate(16)));
     }
 
     @Test
     void releasedBufferServesTheNextChunkThroughThePool() throws Exception {
-        byte[] first = queue.takeBuffer();
-        queue.put(first, 16);
+        ByteBuffer first = queue.takeBuffer();
+        queue.put(first.position(16).flip());
         var chunk = queue.poll();
         queue.release(chunk);
         assertEquals(1, pool.idle());
@@ -80,7 +81,7 @@ class ChunkQueueTest {
 
     @Test
     void writerIsWokenForEveryChunkAndForTheEnd() throws Exception {
-        queue.put(queue.takeBuffer(), 3);
+        queue.put(queue.takeBuffer().position(3).flip());
         assertEquals(1, wakeUps.get());
         assertTrue(queue.hasNews());
         queue.poll();
@@ -94,7 +95,7 @@ class ChunkQueueTest {
     @Test
     void poolKeepsNoMoreThanItsIdleLimit() {
         for (int i = 0; i < 10; i++) {
-            pool.give(new byte[16]);
+            pool.give(ByteBuffer.allocateDirect(16));
         }
         assertEquals(4, pool.idle());
     }

@@ -50,8 +50,10 @@ public final class Produce {
                     continue;
                 }
                 maxBuffers = Math.max(maxBuffers, queue.held());
-                sink.write(chunk.buffer(), 0, chunk.length());
-                lengths.add(chunk.length());
+                byte[] bytes = new byte[chunk.remaining()];
+                chunk.get(bytes);
+                sink.write(bytes);
+                lengths.add(bytes.length);
                 queue.release(chunk);
             }
         } finally {
