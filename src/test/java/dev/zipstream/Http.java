@@ -67,6 +67,20 @@ final class Http implements AutoCloseable {
     }
 
     Stream stream(String method, URI uri, String... headers) throws Exception {
+        try {
+            return attempt(method, uri, headers);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // A kept-alive connection the server closed as it was reused: a GET or HEAD that got no answer at all
+            // may be sent again (RFC 9112, 9.3.1), as browsers do. Anything else is the test's to see.
+            boolean idempotent = method.equals("GET") || method.equals("HEAD");
+            if (!idempotent || !(e.getCause() instanceof java.io.EOFException)) {
+                throw e;
+            }
+            return attempt(method, uri, headers);
+        }
+    }
+
+    private Stream attempt(String method, URI uri, String... headers) throws Exception {
         var listener = new InputStreamResponseListener();
         var request = request(method, uri, headers);
         request.send(listener);
