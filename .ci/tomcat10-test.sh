@@ -70,6 +70,7 @@ start_tomcat() {
   local run=$1; shift
   cp "$WAR" "$base/webapps/ROOT.war"
   env -u STORAGE_PATH -u CHUNK_SIZE -u DELAY -u DEBUG -u LOG_FILE -u COMPRESSION -u MAX_DOWNLOADS \
+      -u MAX_DOWNLOADS_PER_CLIENT -u METRICS_TOKEN -u LOG_FORMAT -u ALLOW_ASCII_NAMES \
       -u CATALINA_OPTS -u JAVA_OPTS -u CATALINA_OUT -u CATALINA_PID \
       CATALINA_HOME="$CATALINA_HOME" CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp" \
       STORAGE_PATH="$STORAGE" LANG=C.UTF-8 "$@" \
@@ -113,7 +114,8 @@ stop_tomcat() {
 
 # --- run 1: DELAY=0, the archive and a 404, undeploy, stop -------------------------------------------------------
 echo "--- run 1: DELAY=0 ($(elapsed) s)"
-start_tomcat 1 DELAY=0
+# METRICS_TOKEN: the metrics registry and its JVM collectors must leave nothing behind at undeploy either.
+start_tomcat 1 DELAY=0 METRICS_TOKEN=tomcat10-test-metrics-token
 ok "Tomcat 10.1 started and deployed ROOT.war ($(elapsed) s after the script began)"
 check "the service took STORAGE_PATH and DELAY=0 from the environment" \
   grep -q "zipstream started: .*STORAGE_PATH=$STORAGE.*DELAY=0.0 s" "$work/stdout.1"
@@ -133,6 +135,11 @@ check "Content-Type is application/zip" grep -qi '^content-type: application/zip
 status=$(curl -sS -o "$work/nope.html" -w '%{http_code}' --max-time 20 "$url/archive/nope/") || status=error
 check "GET /archive/nope/ answers 404 (got $status)" test "$status" = 404
 check "the 404 is the service's own page" grep -q 'does not exist' "$work/nope.html"
+status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$url/readyz") || status=error
+check "GET /readyz answers 200 (got $status)" test "$status" = 200
+curl -sS --max-time 20 -H 'Authorization: Bearer tomcat10-test-metrics-token' "$url/metrics" >"$work/metrics.txt" || true
+check "/metrics counts the completed download" \
+  grep -q '^zipstream_downloads_total{result="complete"} 1.0$' "$work/metrics.txt"
 
 undeploy 1
 status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$url/archive/$HASH/") || status=error

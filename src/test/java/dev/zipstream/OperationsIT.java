@@ -82,7 +82,8 @@ class OperationsIT {
     @Test
     void metricsCountCompleteRangedRejectedAbortedAndStalledDownloadsExactly() throws Exception {
         Path storage = storage();
-        try (var server = kind.start(tmp, params(storage, "MAX_DOWNLOADS", "1"), "", Duration.ofSeconds(1));
+        try (var server = kind.start(tmp, params(storage, "MAX_DOWNLOADS", "1",
+                "CRC_CACHE_DIR", tmp.resolve("crcs").toString()), "", Duration.ofSeconds(1));
                 var http = new Http()) {
             var s0 = scrape(http, server);
             for (String result : List.of("complete", "client_gone", "stalled", "failed", "shutdown")) {
@@ -104,6 +105,8 @@ class OperationsIT {
             assertEquals(2.0, Exposition.value(s1, "zipstream_download_duration_seconds_count"));
             assertEquals(2.0, Exposition.value(s1, "zipstream_first_byte_seconds_count"));
             assertEquals(0.0, Exposition.value(s1, "zipstream_downloads_active"));
+            assertEquals(1.0, Exposition.value(s1, "zipstream_crc_cache_misses_total"), "a.bin read once for its CRC");
+            assertEquals(200_000.0, Exposition.value(s1, "zipstream_crc_bytes_read_total"), "and only once");
 
             assertEquals(404, http.get(server.uri("/archive/nothing-here/")).status());
             assertEquals(1.0, rejected(scrape(http, server), "not_found"));

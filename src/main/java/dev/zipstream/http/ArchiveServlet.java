@@ -308,8 +308,8 @@ public final class ArchiveServlet extends HttpServlet {
     }
 
     /**
-     * Whether the CRCs the range needs before its first file byte can be read in time; otherwise answers 503 with
-     * Retry-After while they are computed, so that the connection never sits silent past an idle timeout.
+     * Whether the CRCs the range would wait for in silence can be read within CRC_WAIT_LIMIT; otherwise answers 503
+     * with Retry-After while they are computed, so that the connection never sits silent past an idle timeout.
      */
     private boolean crcsReady(HttpServletResponse response, StoredZip zip, ByteRange range) throws IOException {
         var wait = service.crcs.prepare(zip.crcsNeeded(range.start(), range.end()), service.settings.crcWaitLimit());
@@ -355,7 +355,8 @@ public final class ArchiveServlet extends HttpServlet {
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
-                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()));
+                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()),
+                listing.hash());
         var out = new ChunkOutputStream(download.queue());
         service.produce(() -> {
             try {

@@ -115,12 +115,12 @@ public final class Service {
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
                 log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
-        this.readiness = new Readiness(() -> stopping ? "shutting down" : storage.unavailableReason());
-        // The CRC cache counts bytes read; hits and misses appear once it counts them too.
+        this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
+        // A miss is a file read for its CRC; hits appear once the CRC cache counts them.
         this.metrics = settings.metricsToken() == null ? null : new Metrics(Version.of(),
                 settings.compression().name().toLowerCase(Locale.ROOT),
                 Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
-                new Metrics.CrcCounters(null, null, crcs::bytesRead));
+                new Metrics.CrcCounters(null, crcs::filesRead, crcs::bytesRead));
     }
 
     /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */
@@ -189,9 +189,11 @@ public final class Service {
      * event line.
      *
      * @param request what the event line says of the request; its hash8 names the download in log lines
+     * @param hash    the full hash, which the report keeps out of the log
      */
-    Download download(jakarta.servlet.AsyncContext async, DownloadReport.Request request) throws java.io.IOException {
-        var tracker = new Tracker(request.client(), new DownloadReport(metrics, log, request));
+    Download download(jakarta.servlet.AsyncContext async, DownloadReport.Request request, String hash)
+            throws java.io.IOException {
+        var tracker = new Tracker(request.client(), new DownloadReport(metrics, log, request, hash));
         var download = new Download(downloads, async, request.hash8(), tracker);
         tracker.download = download;
         active.add(download);

@@ -22,13 +22,18 @@ public final class DownloadReport implements Download.Observer {
     private final Metrics metrics;
     private final Log log;
     private final Request request;
+    private final String hash;
     private final Instant started = Instant.now();
 
-    /** @param metrics null when metrics are off */
-    public DownloadReport(Metrics metrics, Log log, Request request) {
+    /**
+     * @param metrics null when metrics are off
+     * @param hash    the full hash, only to take it out of a failure's message (an I/O error names the file's path)
+     */
+    public DownloadReport(Metrics metrics, Log log, Request request, String hash) {
         this.metrics = metrics;
         this.log = log;
         this.request = request;
+        this.hash = hash;
         if (metrics != null && request.range() != null) {
             metrics.rangeRequested();
         }
@@ -54,8 +59,13 @@ public final class DownloadReport implements Download.Observer {
             metrics.ended(e.outcome(), e.durationNanos());
         }
         // A client leaving is ordinary; the cause of anything else helps whoever reads the log.
-        String cause = e.cause() == null || e.outcome() == Outcome.CLIENT_GONE ? null : e.cause().toString();
+        String cause = e.cause() == null || e.outcome() == Outcome.CLIENT_GONE ? null : redacted(e.cause().toString());
         log.event(e.outcome() == Outcome.FAILED ? Level.WARNING : Level.INFO, text(e, cause), fields(e, cause));
+    }
+
+    /** The full hash is a credential: a path in an exception's message must not carry it into the log. */
+    String redacted(String message) {
+        return hash == null || hash.length() <= 8 ? message : message.replace(hash, request.hash8() + "…");
     }
 
     String text(Download.Ended e, String cause) {

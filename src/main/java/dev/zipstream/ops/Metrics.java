@@ -69,7 +69,8 @@ public final class Metrics implements AutoCloseable {
                 .help("Time from the start of a download to its first body byte").classicOnly()
                 .classicUpperBounds(FIRST_BYTE_BUCKETS).register(registry);
         callbackCounter("zipstream_crc_cache_hits_total", "CRCs found in the cache", crc.hits());
-        callbackCounter("zipstream_crc_cache_misses_total", "CRCs that had to be computed", crc.misses());
+        callbackCounter("zipstream_crc_cache_misses_total", "Files read to compute their CRC (not in the cache)",
+                crc.misses());
         callbackCounter("zipstream_crc_bytes_read_total", "Bytes read to compute CRCs", crc.bytesRead());
         Info.builder().name("zipstream_info").help("The running zipstream").labelNames("version", "compression")
                 .register(registry).setLabelValues(version, compression);

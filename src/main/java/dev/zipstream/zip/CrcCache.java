@@ -50,8 +50,10 @@ public final class CrcCache implements AutoCloseable {
         }
     }
 
-    /** Reading speed assumed until the first large file has been measured: a modest disk or object store. */
+    /** Reading speed assumed until measured: a modest disk or object store. */
     static final double INITIAL_BYTES_PER_SECOND = 100e6;
+    /** How long a request may read to measure the speed, when its estimate at the assumed one says wait. */
+    static final long PROBE_NANOS = 1_500_000_000L;
     /** Files queued for background computing at most; beyond it, later CRCs are computed when streaming. */
     static final int MAX_QUEUED = 100_000;
     private static final int BUFFER_SIZE = 256 * 1024;
@@ -148,6 +150,7 @@ public final class CrcCache implements AutoCloseable {
     private final class ReadSpeed {
         private static final long SAMPLE_NANOS = 500_000_000L;
         private volatile double bytesPerSecond = INITIAL_BYTES_PER_SECOND;
+        private volatile boolean measured;
         private int readers;
         private long sampleStart;
         private long bytesAtStart;
@@ -160,7 +163,9 @@ public final class CrcCache implements AutoCloseable {
         }
 
         synchronized void readerEnded() {
-            readers--;
+            if (--readers == 0) {
+                notifyAll(); // a probe waiting for a sample may find the work done instead
+            }
         }
 
         void sample(long bytesNow) {
@@ -173,10 +178,25 @@ public final class CrcCache implements AutoCloseable {
                 if (elapsed < SAMPLE_NANOS) {
                     return;
                 }
-                double measured = Math.max(0, bytesNow - bytesAtStart) * 1e9 / elapsed;
-                bytesPerSecond = 0.7 * bytesPerSecond + 0.3 * measured;
+                double sampled = Math.max(0, bytesNow - bytesAtStart) * 1e9 / elapsed;
+                // The first sample replaces the guess; later ones move the average.
+                bytesPerSecond = measured ? 0.7 * bytesPerSecond + 0.3 * sampled : sampled;
+                this.measured = true;
                 sampleStart = now;
                 bytesAtStart = bytesNow;
+                notifyAll();
+            }
+        }
+
+        boolean measured() {
+            return measured;
+        }
+
+        synchronized void awaitMeasured(long nanos) throws InterruptedException {
+            long deadline = System.nanoTime() + nanos;
+            for (long left = nanos; !measured && (readers > 0 || queued.get() > 0) && left > 0;
+                    left = deadline - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         }
 
@@ -256,21 +276,38 @@ public final class CrcCache implements AutoCloseable {
      * holds an entry's header and its central record needs its CRC twice). Within {@code limit}: go ahead. Otherwise: retry after
      * about as long as the reading will take, while it goes on.
      */
-    public Wait prepare(List<Need> needs, Duration limit) {
-        long toRead = 0;
-        long worst = 0;
-        var counted = new java.util.HashSet<Flight>();
+    public Wait prepare(List<Need> needs, Duration limit) throws InterruptedIOException {
+        var missing = new java.util.LinkedHashMap<Flight, Long>(); // each flight once, with its first need's data
         for (var need : needs) {
             if (queued.get() >= MAX_QUEUED && need.dataBefore() > 0) {
                 break; // what is not queued is computed by the download itself, when it gets there
             }
             var flight = schedule(need.entry(), need.dataBefore());
             if (flight != null) {
-                if (counted.add(flight)) {
-                    toRead += flight.remaining();
-                }
-                worst = Math.max(worst, toRead - need.dataBefore());
+                missing.putIfAbsent(flight, need.dataBefore());
             }
+        }
+        var wait = estimate(missing, limit);
+        long probe = Math.min(PROBE_NANOS, limit.toNanos()); // the probe is silence too: within the limit
+        if (!wait.ready() && !speed.measured() && probe > 0) {
+            // Nothing read here yet: rather than trust a guessed speed, read for a moment and measure it.
+            try {
+                speed.awaitMeasured(probe);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while measuring the read speed");
+            }
+            wait = estimate(missing, limit);
+        }
+        return wait;
+    }
+
+    private Wait estimate(Map<Flight, Long> missing, Duration limit) {
+        long toRead = 0;
+        long worst = 0;
+        for (var e : missing.entrySet()) {
+            toRead += e.getKey().remaining();
+            worst = Math.max(worst, toRead - e.getValue());
         }
         if (worst == 0) {
             return Wait.READY;

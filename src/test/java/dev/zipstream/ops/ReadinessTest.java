@@ -13,10 +13,11 @@ class ReadinessTest {
     private final AtomicLong clock = new AtomicLong(1_000);
     private final AtomicReference<String> reason = new AtomicReference<>();
     private final AtomicInteger looks = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final Readiness readiness = new Readiness(() -> {
         looks.incrementAndGet();
         return reason.get();
-    }, clock::get);
+    }, stopping::get, clock::get);
 
     @Test
     void looksAtMostOnceASecondHoweverOftenAsked() {
@@ -41,5 +42,12 @@ class ReadinessTest {
         reason.set(null);
         clock.addAndGet(Readiness.MAX_AGE_NANOS);
         assertNull(readiness.notReadyBecause());
+    }
+
+    @Test
+    void stoppingShowsAtOnceWithoutWaitingForTheCache() {
+        assertNull(readiness.notReadyBecause());
+        stopping.set(true);
+        assertEquals("shutting down", readiness.notReadyBecause());
     }
 }
