@@ -182,7 +182,7 @@ public final class ArchiveServlet extends HttpServlet {
         }
         var content = StoredZip.files(service.crcs, service.storage);
         var r = range;
-        startDownload(request, response, listing, d -> service.pull(d, zip.cursor(r.start(), r.end(), content)));
+        startDownload(request, response, listing, d -> service.pull(d, zip.cursor(r.start(), r.end(), content, service.restingFiles)));
         return true;
     }
 
