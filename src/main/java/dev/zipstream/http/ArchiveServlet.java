@@ -303,7 +303,8 @@ public final class ArchiveServlet extends HttpServlet {
             return false;
         }
         var content = StoredZip.files(service.crcs, service.storage);
-        startDownload(request, response, listing, d -> service.pull(d, zip.cursor(range.start(), range.end(), content)));
+        startDownload(request, response, listing,
+                d -> service.pull(d, zip.cursor(range.start(), range.end(), content, service.restingFiles)));
         return true;
     }
 
