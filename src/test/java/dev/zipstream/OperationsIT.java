@@ -107,6 +107,8 @@ class OperationsIT {
             assertEquals(0.0, Exposition.value(s1, "zipstream_downloads_active"));
             assertEquals(1.0, Exposition.value(s1, "zipstream_crc_cache_misses_total"), "a.bin read once for its CRC");
             assertEquals(200_000.0, Exposition.value(s1, "zipstream_crc_bytes_read_total"), "and only once");
+            assertTrue(Exposition.value(s1, "zipstream_crc_cache_hits_total") >= 1.0,
+                    "the central directory found a.bin's CRC in the cache");
 
             assertEquals(404, http.get(server.uri("/archive/nothing-here/")).status());
             assertEquals(1.0, rejected(scrape(http, server), "not_found"));

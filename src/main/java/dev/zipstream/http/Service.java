@@ -130,11 +130,11 @@ public final class Service {
                 pumps, log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
         this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
-        // A miss is a file read for its CRC; hits appear once the CRC cache counts them.
+        // A hit is a CRC found in memory or on disk; a miss is a file read for its CRC.
         this.metrics = settings.metricsToken() == null ? null : new Metrics(Version.of(),
                 settings.compression().name().toLowerCase(Locale.ROOT),
                 Arrays.stream(Rejection.values()).map(Rejection::label).toList(), () -> active.size(),
-                new Metrics.CrcCounters(null, crcs::filesRead, crcs::bytesRead));
+                new Metrics.CrcCounters(crcs::hits, crcs::filesRead, crcs::bytesRead));
     }
 
     /** The folder, or the bucket when STORAGE_PATH is an s3:// URL: nothing past this line knows which. */

@@ -141,6 +141,7 @@ public final class CrcCache implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong filesRead = new AtomicLong();
+    private final AtomicLong hits = new AtomicLong();
     private final ReadSpeed speed = new ReadSpeed();
 
     /**
@@ -247,6 +248,7 @@ public final class CrcCache implements AutoCloseable {
         while (true) {
             Integer known = remembered(key);
             if (known != null) {
+                hits.incrementAndGet();
                 return known;
             }
             var flight = flights.computeIfAbsent(key, k -> new Flight(entry, k, 0));
@@ -353,6 +355,11 @@ public final class CrcCache implements AutoCloseable {
     }
 
     /** Files read to compute CRCs since start. */
+    /** Lookups answered from memory or disk, without reading the file: the cache's hits. */
+    public long hits() {
+        return hits.get();
+    }
+
     public long filesRead() {
         return filesRead.get();
     }
