@@ -198,6 +198,39 @@ public record Settings(
         Invalid invalid(String rule) {
             return new Invalid(name, text, source, rule);
         }
+
+        /** A whole number from {@code min} to {@code max}: digits only, so no sign, exponent or NaN slips through. */
+        long whole(long min, long max, String rule) {
+            if (!WHOLE.matcher(text).matches()) {
+                throw invalid(rule);
+            }
+            long n = Long.parseLong(text);
+            if (n < min || n > max) {
+                throw invalid(rule);
+            }
+            return n;
+        }
+
+        /** Seconds as a plain decimal from 0 to {@code max}, exact to the nanosecond (BigDecimal, never a double). */
+        Duration seconds(BigDecimal max) {
+            String rule = "a plain decimal number of seconds from 0 to " + max;
+            if (!DECIMAL.matcher(text).matches()) {
+                throw invalid(rule);
+            }
+            BigDecimal seconds = new BigDecimal(text);
+            if (seconds.compareTo(max) > 0) {
+                throw invalid(rule);
+            }
+            return Duration.ofNanos(seconds.movePointRight(9).longValue());
+        }
+
+        Path path() {
+            try {
+                return Path.of(text).toAbsolutePath().normalize();
+            } catch (RuntimeException e) {
+                throw invalid("not a path");
+            }
+        }
     }
 
     private record Source(Function<String, String> params, Map<String, String> env) {
@@ -225,12 +258,7 @@ public record Settings(
         if (v.text().isEmpty()) {
             throw v.invalid("it must name a folder");
         }
-        Path p;
-        try {
-            p = Path.of(v.text()).toAbsolutePath().normalize();
-        } catch (RuntimeException e) {
-            throw v.invalid("not a path");
-        }
+        Path p = v.path();
         // A folder that is missing or unreadable now may be mounted later: the service deploys and says so in
         // /readyz and in every archive answer, rather than leaving the container's 404 for a balancer to read as up.
         try {
@@ -242,28 +270,11 @@ public record Settings(
 
     private static int chunkSize(Source source) {
         Value v = source.require("CHUNK_SIZE");
-        String rule = "a whole number of KiB from 1 to " + MAX_CHUNK_KIB;
-        if (!WHOLE.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        int kib = Integer.parseInt(v.text());
-        if (kib < 1 || kib > MAX_CHUNK_KIB) {
-            throw v.invalid(rule);
-        }
-        return kib * 1024;
+        return (int) v.whole(1, MAX_CHUNK_KIB, "a whole number of KiB from 1 to " + MAX_CHUNK_KIB) * 1024;
     }
 
     private static Duration delay(Source source) {
-        Value v = source.require("DELAY");
-        String rule = "a plain decimal number of seconds from 0 to " + MAX_DELAY_SECONDS;
-        if (!DECIMAL.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        BigDecimal seconds = new BigDecimal(v.text());
-        if (seconds.compareTo(MAX_DELAY_SECONDS) > 0) {
-            throw v.invalid(rule);
-        }
-        return Duration.ofNanos(seconds.movePointRight(9).longValue());
+        return source.require("DELAY").seconds(MAX_DELAY_SECONDS);
     }
 
     private static boolean debug(Source source) {
@@ -287,12 +298,7 @@ public record Settings(
         if (v == null || v.text().isEmpty()) {
             return null;
         }
-        Path p;
-        try {
-            p = Path.of(v.text()).toAbsolutePath().normalize();
-        } catch (RuntimeException e) {
-            throw v.invalid("not a path");
-        }
+        Path p = v.path();
         if (Files.isDirectory(p)) {
             throw v.invalid("it is a folder, not a file");
         }
@@ -321,15 +327,7 @@ public record Settings(
         if (v == null) {
             return 1000;
         }
-        String rule = "a whole number from 1 to " + MAX_MAX_DOWNLOADS;
-        if (!WHOLE.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        int n = Integer.parseInt(v.text());
-        if (n < 1 || n > MAX_MAX_DOWNLOADS) {
-            throw v.invalid(rule);
-        }
-        return n;
+        return (int) v.whole(1, MAX_MAX_DOWNLOADS, "a whole number from 1 to " + MAX_MAX_DOWNLOADS);
     }
 
     /** The zone of the archives' DOS times: every instance behind one balancer must have the same. */
@@ -352,12 +350,7 @@ public record Settings(
             v = new Value("CRC_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "zipstream-crc").toString(),
                     "default");
         }
-        Path p;
-        try {
-            p = Path.of(v.text()).toAbsolutePath().normalize();
-        } catch (RuntimeException e) {
-            throw v.invalid("not a path");
-        }
+        Path p = v.path();
         // Creating and removing a file is the only honest test of writability (permissions, read-only mounts).
         try {
             Files.createDirectories(p);
@@ -374,15 +367,7 @@ public record Settings(
         if (v == null) {
             return Duration.ofSeconds(20);
         }
-        String rule = "a plain decimal number of seconds from 0 to " + MAX_CRC_WAIT_SECONDS;
-        if (!DECIMAL.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        BigDecimal seconds = new BigDecimal(v.text());
-        if (seconds.compareTo(MAX_CRC_WAIT_SECONDS) > 0) {
-            throw v.invalid(rule);
-        }
-        return Duration.ofNanos(seconds.movePointRight(9).longValue());
+        return v.seconds(MAX_CRC_WAIT_SECONDS);
     }
 
     /** {@code kid:secret,kid:secret}; the first is the one new links are signed with. Never echoes a secret. */
@@ -440,15 +425,8 @@ public record Settings(
         if (v == null) {
             return Duration.ofHours(1);
         }
-        String rule = "a whole number of seconds from 0 to " + MAX_RESUME_GRACE_SECONDS;
-        if (!WHOLE.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        long seconds = Long.parseLong(v.text());
-        if (seconds > MAX_RESUME_GRACE_SECONDS) {
-            throw v.invalid(rule);
-        }
-        return Duration.ofSeconds(seconds);
+        return Duration.ofSeconds(v.whole(0, MAX_RESUME_GRACE_SECONDS,
+                "a whole number of seconds from 0 to " + MAX_RESUME_GRACE_SECONDS));
     }
 
     private static int maxDownloadsPerClient(Source source) {
@@ -456,15 +434,7 @@ public record Settings(
         if (v == null || v.text().isEmpty()) {
             return 0;
         }
-        String rule = "a whole number from 0 (off) to " + MAX_MAX_DOWNLOADS;
-        if (!WHOLE.matcher(v.text()).matches()) {
-            throw v.invalid(rule);
-        }
-        int n = Integer.parseInt(v.text());
-        if (n > MAX_MAX_DOWNLOADS) {
-            throw v.invalid(rule);
-        }
-        return n;
+        return (int) v.whole(0, MAX_MAX_DOWNLOADS, "a whole number from 0 (off) to " + MAX_MAX_DOWNLOADS);
     }
 
     /** null when unset or empty: metrics are off. The value is a secret and never appears in a message. */

@@ -17,8 +17,6 @@ import dev.zipstream.streaming.Outcome;
 import dev.zipstream.zip.StoredZip;
 import dev.zipstream.zip.ZipProducer;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -31,7 +29,7 @@ import java.util.Optional;
  * mode it is chunked. A request goes: parse, check the link ({@link LinkCheck}), list, select ({@link Selection}),
  * preconditions ({@link Preconditions}), respond. {@code /archive/} itself is the DEBUG index.
  */
-public final class ArchiveServlet extends HttpServlet {
+public final class ArchiveServlet extends ReadOnlyServlet {
 
     /** Thrown into the container to make it cut a connection whose body can no longer be completed correctly. */
     static final class Aborted extends IOException {
@@ -55,36 +53,17 @@ public final class ArchiveServlet extends HttpServlet {
         service = (Service) getServletContext().getAttribute(Service.ATTRIBUTE);
     }
 
+    /** The re-dispatch that {@link Download} asks for to cut a connection: throwing here makes Jetty close it. */
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response)
-            throws ServletException, IOException {
-        if (request.getDispatcherType() == DispatcherType.ASYNC) {
-            Object why = request.getAttribute(Download.ABORT_ATTRIBUTE);
-            if (why != null) {
-                throw new Aborted(why.toString());
-            }
-            return;
+    protected boolean handledAsDispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getDispatcherType() != DispatcherType.ASYNC) {
+            return false;
         }
-        switch (request.getMethod()) {
-            // Declared as doGet/doHead/doOptions, so that containers that build Allow from them (Tomcat) agree.
-            case "GET", "HEAD", "OPTIONS" -> super.service(request, response);
-            default -> Pages.methodNotAllowed(response);
+        Object why = request.getAttribute(Download.ABORT_ATTRIBUTE);
+        if (why != null) {
+            throw new Aborted(why.toString());
         }
-    }
-
-    @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        serve(request, response, false);
-    }
-
-    @Override
-    protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        serve(request, response, true);
-    }
-
-    @Override
-    protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
-        Pages.options(response);
+        return true;
     }
 
     /** The hash from {@code /<hash>/} or {@code /<hash>}; null for anything else. */
@@ -100,7 +79,8 @@ public final class ArchiveServlet extends HttpServlet {
     }
 
     /** parse, check the link, list, select, then browse, narrow or download. */
-    private void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
+    @Override
+    protected void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
         String pathInfo = request.getPathInfo();
         if (pathInfo == null || pathInfo.equals("/")) {
             IndexPage.serve(service, request, response, head);

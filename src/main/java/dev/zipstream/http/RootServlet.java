@@ -2,17 +2,15 @@ package dev.zipstream.http;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.ServletException;
 import java.io.IOException;
 
 /**
  * Everything outside {@code /archive/*}: with {@code DEBUG} on, the context root sends the browser to the index at
  * {@code archive/}; everything else is the service's own 404. Mapped as the default servlet, so the container never lists a folder.
  */
-public final class RootServlet extends HttpServlet {
+public final class RootServlet extends ReadOnlyServlet {
 
     private transient Service service;
 
@@ -21,37 +19,19 @@ public final class RootServlet extends HttpServlet {
         service = (Service) getServletContext().getAttribute(Service.ATTRIBUTE);
     }
 
+    /** Tomcat includes the error page (rather than forwarding to it) when the response is committed already. */
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response)
-            throws ServletException, IOException {
-        // Tomcat includes the error page (rather than forwarding to it) when the response is committed already.
+    protected boolean handledAsDispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (request.getDispatcherType() == DispatcherType.ERROR
                 || request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) != null) {
             errorPage(request, response);
-            return;
+            return true;
         }
-        switch (request.getMethod()) {
-            case "GET", "HEAD", "OPTIONS" -> super.service(request, response);
-            default -> Pages.methodNotAllowed(response);
-        }
+        return false;
     }
 
     @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        serve(request, response, false);
-    }
-
-    @Override
-    protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        serve(request, response, true);
-    }
-
-    @Override
-    protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
-        Pages.options(response);
-    }
-
-    private void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
+    protected void serve(HttpServletRequest request, HttpServletResponse response, boolean head) throws IOException {
         boolean root = "/".equals(request.getServletPath()) && request.getPathInfo() == null;
         if (root && service.settings.debug()) {
             // The index lives at archive/, where a proxy that forwards only archive paths reaches it too.
