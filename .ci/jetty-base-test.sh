@@ -84,6 +84,8 @@ jetty_pid=
 check "Jetty stopped the web application" grep -q 'Stopped oeje10w.WebAppContext' "$work/jetty.out"
 # Not checked: the service's "zipstream stopped" line. It is lost from LOG_FILE, because java.util.logging's own
 # shutdown hook closes the file handler while Jetty's shutdown hook is still stopping the web application.
-check "Jetty removed its temporary folder" test -z "$(ls -A "$work/tmp")"
+# zipstream-crc is the CRC cache's default folder (CRC_CACHE_DIR): kept on purpose, so that a restart keeps it.
+check "Jetty removed its temporary folder (the CRC cache stays)" test -z "$(ls -A "$work/tmp" | grep -vx zipstream-crc)"
+check "the CRC cache persisted the CRCs it computed" test -n "$(find "$work/tmp/zipstream-crc" -type f | head -1)"
 
 finish
