@@ -55,9 +55,12 @@ sed -i -E \
   -e 's/<Server port="[^"]*"/<Server port="-1"/' \
   -e "s#<Connector port=\"8080\" protocol=\"HTTP/1.1\"#<Connector port=\"$tomcat_port\" address=\"127.0.0.1\" protocol=\"HTTP/1.1\"#" \
   -e 's/&quot;%r&quot;/\&quot;%m %U %H\&quot;/' \
+  -e 's/className="org.apache.catalina.valves.AccessLogValve"/& buffered="false"/' \
   "$base/conf/server.xml"
 grep -q "<Connector port=\"$tomcat_port\"" "$base/conf/server.xml" || die "could not set Tomcat's port"
 grep -q '&quot;%m %U %H&quot;' "$base/conf/server.xml" || die "could not set the access log pattern in server.xml"
+# Unbuffered, so that the log checked below already holds the requests (Tomcat flushes a buffered one every few s).
+grep -q 'AccessLogValve" buffered="false"' "$base/conf/server.xml" || die "could not unbuffer the access log"
 cp "$WAR" "$base/webapps/downloads.war"
 env -u CHUNK_SIZE -u COMPRESSION -u MAX_DOWNLOADS -u LINKS -u BROWSE -u RESUME_GRACE -u CATALINA_OPTS -u JAVA_OPTS \
     CATALINA_HOME="$CATALINA_HOME" CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp" LANG=C.UTF-8 \
