@@ -48,7 +48,7 @@ class MemoryBoundIT {
         storage = Files.createDirectories(tmp.resolve("storage"));
         var rnd = new Random(13);
         Trees.file(storage.resolve("big"), "a.bin", Trees.bytes(rnd, 1_000_000));
-        Trees.file(storage.resolve("big"), "b.bin", Trees.bytes(rnd, 3_000_000));
+        Trees.file(storage.resolve("big"), "b.bin", Trees.bytes(rnd, 24_000_000));
         // A pause long enough to look at many downloads sitting in it, short of the 30 s idle timeout.
         // MAX_DOWNLOADS at its maximum leaves no descriptors for files kept open between chunks: each resting
         // download must close its file (StoredZipRestTest covers the permits).
@@ -69,6 +69,9 @@ class MemoryBoundIT {
     /** Sends a GET and reads the head and the first {@code bytes} of the body. */
     static Socket startDownload(Server server, int bytes) throws IOException {
         var socket = new Socket();
+        // A small receive window (set before connecting, so the kernel does not grow it), and an archive far
+        // larger than what loopback's socket buffers can hold: a client that stops reading must fill them.
+        socket.setReceiveBufferSize(64 * 1024);
         socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
         socket.setSoTimeout(20_000);
         socket.getOutputStream().write(("GET /archive/big/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
