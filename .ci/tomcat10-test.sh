@@ -186,7 +186,7 @@ if wait_for 30 curl_done; then
 else
   bad "the download still runs 30 s after ROOT.war was deleted"
 fi
-check "the service logged the download's end" grep -Eq "download ${HASH:0:8}: [0-9]+ bytes in .*, shutdown" "$work/stdout.2"
+check "the service logged the download's end" grep -Eq "download ${HASH:0:8}: [0-9]+ bytes in .*, (shutdown|client_gone|failed)" "$work/stdout.2"
 stop_tomcat 2
 
 # --- the logs: no leaked thread, no memory leak, nothing that failed to stop, no unexpected SEVERE ---------------
