@@ -1,5 +1,8 @@
 package dev.zipstream.http;
 
+import static dev.zipstream.log.Secrets.shortHash;
+import static dev.zipstream.log.Secrets.withoutHash;
+
 import dev.zipstream.config.Settings;
 import dev.zipstream.links.ArchiveName;
 import dev.zipstream.links.LinkCheck;
@@ -94,9 +97,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
         // Before the link check: a health probe without a signature still learns that the storage is gone.
         String unavailable = service.storage.unavailableReason();
         if (unavailable != null) {
-            response.setHeader("Retry-After", "60");
-            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
-            service.log.warning("storage is not available: " + unavailable);
+            Pages.unavailable(service, response, head, unavailable);
             return;
         }
         var link = LinkRequest.parse(hash, request::getParameterValues);
@@ -135,9 +136,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             try {
                 listing = list(hash);
             } catch (StorageUnavailable e) {
-                response.setHeader("Retry-After", "60");
-                Pages.reject(service, response, Rejection.UNAVAILABLE, head);
-                service.log.warning("storage is not available: " + e.getMessage());
+                Pages.unavailable(service, response, head, e.getMessage());
                 return;
             }
             var selected = listing.flatMap(l -> Selection.select(l, link.files()));
@@ -180,7 +179,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             throw e;
         } catch (IOException e) {
             // Deleted while we looked, or unreadable: to the client it is simply not there.
-            service.log.warning("cannot list " + Service.shortHash(hash) + ": " + e);
+            service.log.warning("cannot list " + shortHash(hash) + ": " + withoutHash(e.toString(), hash));
             return Optional.empty();
         }
     }
@@ -188,7 +187,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
     private void refuseLink(HttpServletResponse response, String hash, LinkCheck.Verdict verdict, boolean head)
             throws IOException {
         var rejection = verdict.kind() == LinkCheck.Kind.EXPIRED ? Rejection.EXPIRED : Rejection.FORBIDDEN;
-        service.linkLog.rejected(Service.shortHash(hash), rejection.status, verdict.why());
+        service.linkLog.rejected(shortHash(hash), rejection.status, verdict.why());
         Pages.reject(service, response, rejection, head);
     }
 
@@ -201,7 +200,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             LinkRequest link) throws IOException {
         var picks = List.of(request.getParameterValues(BrowsePage.PICK));
         if (!Selection.narrows(link.files(), picks)) {
-            service.linkLog.rejected(Service.shortHash(listing.hash()), Rejection.FORBIDDEN.status,
+            service.linkLog.rejected(shortHash(listing.hash()), Rejection.FORBIDDEN.status,
                     "a pick lies outside the link's own selection");
             Pages.reject(service, response, Rejection.FORBIDDEN, head);
             return;
@@ -341,7 +340,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
         var async = request.startAsync();
         async.setTimeout(0); // a throttled download may take hours; the stall guard is the container's idle timeout
         var download = service.download(async, new DownloadReport.Request(request.getRemoteAddr(),
-                Service.shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()),
+                shortHash(listing.hash()), response.getHeader("Content-Range"), response.getStatus()),
                 listing.hash());
         producer.attach(download);
         download.start();

@@ -46,9 +46,7 @@ final class IndexPage {
         // A missing folder or an unreachable store would otherwise surface as the container's 500.
         String unavailable = service.storage.unavailableReason();
         if (unavailable != null) {
-            response.setHeader("Retry-After", "60");
-            Pages.reject(service, response, Rejection.UNAVAILABLE, head);
-            service.log.warning("storage is not available: " + unavailable);
+            Pages.unavailable(service, response, head, unavailable);
             return;
         }
         boolean browse = service.settings.debug() || service.settings.browse();

@@ -52,6 +52,14 @@ public final class Pages {
         }
     }
 
+    /** The storage cannot serve now (unmounted folder, unreachable bucket): try again later, and say why in the log. */
+    static void unavailable(Service service, HttpServletResponse response, boolean head, String reason)
+            throws IOException {
+        response.setHeader("Retry-After", "60");
+        reject(service, response, Rejection.UNAVAILABLE, head);
+        service.log.warning("storage is not available: " + reason);
+    }
+
     /** The 404 page, for requests that are not archive requests (no rejection to count). */
     static void notFound(HttpServletResponse response, boolean head) throws IOException {
         page(response, Rejection.NOT_FOUND.status, Rejection.NOT_FOUND.title, Rejection.NOT_FOUND.text, head);

@@ -183,11 +183,6 @@ public final class Service {
         };
     }
 
-    /** The first 8 characters of a hash: enough to tell downloads apart in a log, useless as a link. */
-    static String shortHash(String hash) {
-        return hash.length() <= 8 ? hash : hash.substring(0, 8);
-    }
-
     /** Takes a download slot, or returns false when {@code MAX_DOWNLOADS} are in flight. */
     boolean tryAcquireSlot() {
         while (true) {

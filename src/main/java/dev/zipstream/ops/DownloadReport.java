@@ -1,5 +1,6 @@
 package dev.zipstream.ops;
 
+import dev.zipstream.log.Secrets;
 import dev.zipstream.log.Log;
 import dev.zipstream.streaming.Download;
 import dev.zipstream.streaming.Outcome;
@@ -65,7 +66,7 @@ public final class DownloadReport implements Download.Observer {
 
     /** The full hash is a credential: a path in an exception's message must not carry it into the log. */
     String redacted(String message) {
-        return hash == null || hash.length() <= 8 ? message : message.replace(hash, request.hash8() + "…");
+        return Secrets.withoutHash(message, hash);
     }
 
     String text(Download.Ended e, String cause) {

@@ -1,5 +1,7 @@
 package dev.zipstream.storage.s3;
 
+import static dev.zipstream.log.Secrets.shortHash;
+
 import dev.zipstream.log.Log;
 import dev.zipstream.storage.EntryChanged;
 import dev.zipstream.storage.Listing;
@@ -316,10 +318,6 @@ public final class S3Storage implements Storage {
                 log.warning("closing the AWS credentials provider failed: " + e);
             }
         }
-    }
-
-    private static String shortHash(String hash) {
-        return hash.length() <= 8 ? hash : hash.substring(0, 8);
     }
 
     /** A key for a log line: control characters (the reason some keys are refused) shown as escapes. */
