@@ -3,18 +3,13 @@ package dev.zipstream.storage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,7 +112,7 @@ public final class LocalStorage implements Storage {
     }
 
     /** One stat gives kind, size, time, inode and change time; the unix view has it on every platform we run on. */
-    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,size,lastModifiedTime,ino,ctime";
+    private static final String UNIX_ATTRIBUTES = "unix:isRegularFile,isDirectory,size,lastModifiedTime,ino,ctime";
 
     /** Inode and change time: a file rewritten in place and its mtime set back keeps size and mtime, not ctime. */
     private static String version(Map<String, Object> attrs) {
@@ -131,45 +126,33 @@ public final class LocalStorage implements Storage {
      */
     Listing list(String hash, Path folder) throws IOException {
         var entries = new ArrayList<Listing.Entry>();
-        Deque<Integer> sizesAtEntry = new ArrayDeque<>();
-        Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                sizesAtEntry.push(entries.size());
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes basic) throws IOException {
-                if (basic.isRegularFile()) {
-                    var attrs = Files.readAttributes(file, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                    entries.add(Listing.Entry.file(relative(folder, file), (Long) attrs.get("size"),
-                            ((FileTime) attrs.get("lastModifiedTime")).toMillis(), file.toString(), version(attrs)));
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                throw exc;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                int before = sizesAtEntry.pop();
-                if (!dir.equals(folder) && entries.size() == before) {
-                    var attrs = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    entries.add(Listing.Entry.directory(relative(folder, dir) + "/",
-                            attrs.lastModifiedTime().toMillis(), dir.toString()));
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        addUnder(folder, folder, entries);
         entries.sort((a, b) -> Arrays.compareUnsigned(a.nameBytes(), b.nameBytes()));
         return new Listing(hash, List.copyOf(entries));
+    }
+
+    /**
+     * Adds the regular files under {@code dir}, recursively, and a directory entry for each sub-folder that adds
+     * nothing else. One stat per path (the unix view gives kind, size, time, inode and change time at once), never
+     * following a link: a link is neither a regular file nor a directory here, so it is skipped like a FIFO.
+     */
+    private static void addUnder(Path folder, Path dir, List<Listing.Entry> entries) throws IOException {
+        try (var children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                var attrs = Files.readAttributes(child, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                long mtime = ((FileTime) attrs.get("lastModifiedTime")).toMillis();
+                if (Boolean.TRUE.equals(attrs.get("isRegularFile"))) {
+                    entries.add(Listing.Entry.file(relative(folder, child), (Long) attrs.get("size"), mtime,
+                            child.toString(), version(attrs)));
+                } else if (Boolean.TRUE.equals(attrs.get("isDirectory"))) {
+                    int before = entries.size();
+                    addUnder(folder, child, entries);
+                    if (entries.size() == before) {
+                        entries.add(Listing.Entry.directory(relative(folder, child) + "/", mtime, child.toString()));
+                    }
+                }
+            }
+        }
     }
 
     private static String relative(Path folder, Path p) {
