@@ -1,15 +1,12 @@
 package dev.zipstream.streaming;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
-import java.util.function.Consumer;
 
 /**
  * Cuts whatever a push producer (deflate mode) writes into chunks of exactly the queue's chunk size (the last may
- * be shorter) and puts each on the queue. File data is read straight into the chunk buffer, without a copy.
+ * be shorter) and puts each on the queue.
  */
 public final class ChunkOutputStream extends OutputStream {
 
@@ -36,40 +33,6 @@ public final class ChunkOutputStream extends OutputStream {
             buffer.put(b, off, n);
             off += n;
             len -= n;
-            putIfFull();
-        }
-    }
-
-    /**
-     * Copies the next {@code length} bytes of {@code source} straight into chunks.
-     *
-     * @param visitor sees each piece as it is copied (for a running CRC), may be null; it may move the position
-     *                of the buffer it is given, nothing else
-     * @throws EOFException if the source ends early (the file shrank after it was listed)
-     */
-    public void transferFrom(ReadableByteChannel source, long length, Consumer<ByteBuffer> visitor)
-            throws IOException {
-        while (length > 0) {
-            ensureBuffer();
-            int start = buffer.position();
-            int limit = buffer.limit();
-            buffer.limit(start + (int) Math.min(length, buffer.remaining()));
-            int n;
-            try {
-                n = source.read(buffer);
-            } finally {
-                buffer.limit(limit);
-            }
-            if (n < 0) {
-                throw new EOFException("file ended " + length + " bytes early");
-            }
-            if (visitor != null && n > 0) {
-                int end = buffer.position();
-                buffer.position(start).limit(end);
-                visitor.accept(buffer);
-                buffer.limit(limit).position(end);
-            }
-            length -= n;
             putIfFull();
         }
     }

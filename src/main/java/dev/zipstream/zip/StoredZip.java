@@ -3,7 +3,6 @@ package dev.zipstream.zip;
 import dev.zipstream.storage.EntryChanged;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Storage;
-import dev.zipstream.streaming.ChunkOutputStream;
 import dev.zipstream.streaming.ChunkSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -108,25 +107,11 @@ public final class StoredZip {
         return length;
     }
 
-    /**
-     * Writes bytes {@code [start, end)} of the archive into a push stream (tests, tools); the service pulls chunks
-     * from {@link #cursor} instead.
-     */
-    public void write(ChunkOutputStream out, long start, long end, Content content) throws IOException {
-        try (var cursor = cursor(start, end, content)) {
-            var buffer = ByteBuffer.allocate(64 << 10);
-            boolean more;
-            do {
-                more = cursor.fill(buffer.clear());
-                out.write(buffer.array(), 0, buffer.position());
-            } while (more);
-        }
-    }
 
     /**
-     * The entries whose CRCs {@link #write} asks for when writing {@code [start, end)}, in the order it asks, each
+     * The entries whose CRCs the {@link #cursor} asks for when writing {@code [start, end)}, in the order it asks, each
      * with the bytes of file data the range has sent before it: a CRC needed after much data can be computed while
-     * that data streams; one needed with little or none before it is waited for in silence. Mirrors write's walk.
+     * that data streams; one needed with little or none before it is waited for in silence. Mirrors the cursor's walk.
      */
     public List<CrcCache.Need> crcsNeeded(long start, long end) {
         var needs = new ArrayList<CrcCache.Need>();

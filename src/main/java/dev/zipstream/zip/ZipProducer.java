@@ -30,13 +30,6 @@ public final class ZipProducer {
     private ZipProducer() {
     }
 
-    /** The stored archive's bytes {@code [start, end)}. */
-    public static void store(StoredZip zip, long start, long end, StoredZip.Content content, ChunkOutputStream out)
-            throws IOException {
-        zip.write(out, start, end, content);
-        out.complete();
-    }
-
     /**
      * An entry with its times as {@link StoredZip} writes them: the DOS time in the configured zone and the 9-byte
      * extended timestamp. Not setLastModifiedTime, which adds ~90 bytes of NTFS and UT fields per entry and

@@ -51,7 +51,7 @@ class ArchiveTimesTest {
     private byte[] stored(Listing listing, ZoneId zone) throws Exception {
         var zip = new StoredZip(listing, zone);
         var content = Fixtures.files(tmp);
-        return Produce.run(4096, out -> ZipProducer.store(zip, 0, zip.length(), content, out)).bytes();
+        return Produce.run(4096, out -> Fixtures.store(zip, 0, zip.length(), content, out)).bytes();
     }
 
     private byte[] deflated(Listing listing, ZoneId zone) throws Exception {

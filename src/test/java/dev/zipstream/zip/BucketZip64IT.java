@@ -42,7 +42,7 @@ class BucketZip64IT {
                 var listing = storage.list("z").orElseThrow();
                 var zip = new StoredZip(listing, ZoneOffset.UTC, new StoredZip.Limits(1000, 20));
                 var content = StoredZip.files(new CrcCache(1000, storage), storage);
-                byte[] bytes = Produce.run(4096, out -> ZipProducer.store(zip, 0, zip.length(), content, out)).bytes();
+                byte[] bytes = Produce.run(4096, out -> Fixtures.store(zip, 0, zip.length(), content, out)).bytes();
                 assertEquals(zip.length(), bytes.length);
                 Path file = tmp.resolve("z.zip");
                 Files.write(file, bytes);

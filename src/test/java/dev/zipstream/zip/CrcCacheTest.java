@@ -319,7 +319,7 @@ class CrcCacheTest {
             cache.put(entry, right ^ 0x5a5a);
             var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
             var failure = assertThrows(AssertionError.class, () -> Produce.run(4096,
-                    out -> ZipProducer.store(zip, 0, zip.length(), StoredZip.files(cache, storage), out)));
+                    out -> Fixtures.store(zip, 0, zip.length(), StoredZip.files(cache, storage), out)));
             assertTrue(failure.getCause() instanceof EntryChanged, String.valueOf(failure.getCause()));
             assertEquals(right, cache.crc(entry), "memory no longer holds the wrong one");
         }

@@ -31,7 +31,7 @@ class StoredZipTest {
     private static final ZoneId ZONE = ZoneId.systemDefault();
 
     private static byte[] write(StoredZip zip, long start, long end, StoredZip.Content content) throws Exception {
-        return Produce.run(4096, out -> ZipProducer.store(zip, start, end, content, out)).bytes();
+        return Produce.run(4096, out -> Fixtures.store(zip, start, end, content, out)).bytes();
     }
 
     @Test

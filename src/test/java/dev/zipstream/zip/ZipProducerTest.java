@@ -33,7 +33,7 @@ class ZipProducerTest {
             return Produce.run(CHUNK, out -> ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), ZipTimes.UTC, out));
         }
         var zip = new StoredZip(listing, ZoneId.systemDefault());
-        return Produce.run(CHUNK, out -> ZipProducer.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out));
+        return Produce.run(CHUNK, out -> Fixtures.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out));
     }
 
     @ParameterizedTest
@@ -93,7 +93,7 @@ class ZipProducerTest {
             if (mode == Settings.Compression.DEFLATE) {
                 ZipProducer.deflate(listing, new LocalStorage(folder.getParent()), ZipTimes.UTC, out);
             } else {
-                ZipProducer.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out);
+                Fixtures.store(zip, 0, zip.length(), Fixtures.files(folder.getParent()), out);
             }
         }));
         assertTrue(e.getCause() instanceof EntryChanged, "cause: " + e.getCause());
