@@ -139,18 +139,21 @@ class InstancesIT {
         }
     }
 
-    /** The answer once it is no longer 503, polled for up to 30 s. */
+    /** The answer once it is no longer 503 (each 503 saying when to come back), polled for up to 30 s. */
     private static Http.Answer whenReady(Http http, java.net.URI uri, String... headers) throws Exception {
-        Http.Answer answer = null;
-        for (long deadline = System.nanoTime() + 30_000_000_000L; System.nanoTime() < deadline; ) {
-            answer = http.get(uri, headers);
-            if (answer.status() != 503) {
-                return answer;
+        var last = new Http.Answer[1];
+        Eventually.within(Duration.ofSeconds(30), () -> {
+            try {
+                last[0] = http.get(uri, headers);
+            } catch (Exception e) {
+                throw new AssertionError(e);
             }
-            assertNotNull(answer.header("Retry-After"));
-            Thread.sleep(50); // polling the server's answer, which changes once the CRCs are stored
-        }
-        return answer;
+            if (last[0].status() == 503) {
+                assertNotNull(last[0].header("Retry-After"));
+            }
+            return last[0].status();
+        }, status -> status != 503, "an answer other than 503 once the CRCs are stored");
+        return last[0];
     }
 
     /** A restarted instance (or another on the same CRC_CACHE_DIR) reads no file to answer a cold range. */

@@ -1,14 +1,11 @@
 package dev.zipstream;
 
-import dev.zipstream.http.Pages;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.RemoteIpValve;
-import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -46,14 +43,7 @@ abstract class ProxiedServer implements AutoCloseable {
             var context = new WebAppContext();
             context.setContextPath("/");
             context.setWar(Server.war().toString());
-            var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    + "<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
-            params.forEach((k, v) -> xml.append("<context-param><param-name>").append(Pages.escape(k))
-                    .append("</param-name><param-value>").append(Pages.escape(v)).append("</param-value></context-param>\n"));
-            xml.append("</web-app>\n");
-            Path override = Files.writeString(Files.createTempFile(scratch, "override", ".xml"), xml,
-                    StandardCharsets.UTF_8);
-            context.setOverrideDescriptor(override.toString());
+            context.setOverrideDescriptor(Server.overrideDescriptor(scratch, params).toString());
             context.setTempDirectory(Files.createTempDirectory(scratch, "jetty-work").toFile());
             server.setHandler(context);
             server.start();
@@ -86,13 +76,7 @@ abstract class ProxiedServer implements AutoCloseable {
             valve.setRemoteIpHeader("X-Forwarded-For");
             tomcat.getHost().getPipeline().addValve(valve);
             var context = tomcat.addWebapp("", Server.war().toString());
-            params.forEach((k, v) -> {
-                var p = new ApplicationParameter();
-                p.setName(k);
-                p.setValue(v);
-                p.setOverride(false);
-                context.addApplicationParameter(p);
-            });
+            Server.overrideParameters(context, params);
             tomcat.start();
         }
 

@@ -54,6 +54,30 @@ abstract class Server implements AutoCloseable {
         }
     }
 
+    /** Jetty's way for an operator to override web.xml's context parameters: an override descriptor. */
+    static Path overrideDescriptor(Path scratch, Map<String, String> params) throws IOException {
+        var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
+        for (var e : params.entrySet()) {
+            xml.append("  <context-param><param-name>").append(Pages.escape(e.getKey()))
+                    .append("</param-name><param-value>").append(Pages.escape(e.getValue()))
+                    .append("</param-value></context-param>\n");
+        }
+        xml.append("</web-app>\n");
+        return Files.writeString(Files.createTempFile(scratch, "override", ".xml"), xml, StandardCharsets.UTF_8);
+    }
+
+    /** Tomcat's way: {@code <Parameter override="false">}, which wins over web.xml. */
+    static void overrideParameters(Context context, Map<String, String> params) {
+        for (var e : params.entrySet()) {
+            var p = new ApplicationParameter();
+            p.setName(e.getKey());
+            p.setValue(e.getValue());
+            p.setOverride(false);
+            context.addApplicationParameter(p);
+        }
+    }
+
     static Path war() {
         String war = System.getProperty("zipstream.war", "target/zipstream.war");
         Path p = Path.of(war).toAbsolutePath();
@@ -132,25 +156,12 @@ abstract class Server implements AutoCloseable {
             var context = new WebAppContext();
             context.setContextPath(contextPath.isEmpty() ? "/" : contextPath);
             context.setWar(war().toString());
-            context.setOverrideDescriptor(overrideDescriptor().toString());
+            context.setOverrideDescriptor(overrideDescriptor(scratch, params).toString());
             context.setTempDirectory(Files.createTempDirectory(scratch, "jetty-work").toFile());
             context.setThrowUnavailableOnStartupException(false);
             return context;
         }
 
-        private Path overrideDescriptor() throws IOException {
-            var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    + "<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
-            for (var e : params.entrySet()) {
-                xml.append("  <context-param><param-name>").append(Pages.escape(e.getKey()))
-                        .append("</param-name><param-value>").append(Pages.escape(e.getValue()))
-                        .append("</param-value></context-param>\n");
-            }
-            xml.append("</web-app>\n");
-            Path file = Files.createTempFile(scratch, "override", ".xml");
-            Files.writeString(file, xml, StandardCharsets.UTF_8);
-            return file;
-        }
 
         @Override
         int port() {
@@ -218,13 +229,7 @@ abstract class Server implements AutoCloseable {
             errorReport.setShowServerInfo(false);
             tomcat.getHost().getPipeline().addValve(errorReport);
             context = tomcat.addWebapp(contextPath, war().toString());
-            for (var e : params.entrySet()) {
-                var p = new ApplicationParameter();
-                p.setName(e.getKey());
-                p.setValue(e.getValue());
-                p.setOverride(false);
-                context.addApplicationParameter(p);
-            }
+            overrideParameters(context, params);
             tomcat.start();
         }
 
