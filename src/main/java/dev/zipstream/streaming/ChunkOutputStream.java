@@ -53,9 +53,10 @@ public final class ChunkOutputStream extends OutputStream {
         if (buffer != null && buffer.position() > 0) {
             var last = buffer;
             buffer = null;
-            queue.put(last.flip());
+            queue.put(last.flip(), true);
+        } else {
+            queue.finish();
         }
-        queue.finish();
     }
 
     /** After a failure: every later write fails, so nothing written while cleaning up can reach the client. */

@@ -76,12 +76,22 @@ public final class ChunkQueue {
 
     /** Puts a filled buffer, flipped (position 0, limit = its length). After the end it goes back to the pool. */
     public void put(ByteBuffer chunk) throws IOException {
+        put(chunk, false);
+    }
+
+    /**
+     * Puts a filled buffer; {@code last}: it ends the archive, as {@link #finish()} would right after. Under one
+     * lock, because the writer woken by the put may take and write the chunk at once: it must then see the end
+     * (and complete the response), not a chunk followed by nothing yet (and wait a whole DELAY for more).
+     */
+    public void put(ByteBuffer chunk, boolean last) throws IOException {
         boolean accepted;
         lock.lock();
         try {
             accepted = !closed;
             if (accepted) {
                 full.add(chunk);
+                finished |= last;
             }
         } finally {
             lock.unlock();

@@ -112,10 +112,7 @@ public final class Pump {
             queue.giveBack(buffer);
             throw t;
         }
-        queue.put(buffer.flip());
-        if (!more) {
-            queue.finish();
-        }
+        queue.put(buffer.flip(), !more);
         return more;
     }
 

@@ -99,4 +99,23 @@ class ChunkQueueTest {
         }
         assertEquals(4, pool.idle());
     }
+
+    /**
+     * The writer woken by the last chunk may take and write it before the producer does anything else: it must see
+     * the end then, or it waits a whole DELAY for a chunk that never comes before completing the response.
+     */
+    @Test
+    void theWriterWokenByTheLastChunkSeesTheEnd() throws Exception {
+        var seenByWriter = new AtomicInteger(-1);
+        var box = new ChunkQueue[1];
+        box[0] = new ChunkQueue(pool, 1, () -> {
+            var chunk = box[0].poll();
+            if (chunk != null) {
+                seenByWriter.set(box[0].isDrained() ? 1 : 0);
+                box[0].release(chunk);
+            }
+        });
+        box[0].put(box[0].takeBuffer().position(16).flip(), true);
+        assertEquals(1, seenByWriter.get(), "drained as soon as the last chunk is taken");
+    }
 }
