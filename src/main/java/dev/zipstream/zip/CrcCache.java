@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -129,10 +128,9 @@ public final class CrcCache implements AutoCloseable {
         }
     }
 
-    private final int capacity;
     private final Storage storage;
     private final CrcStore disk;
-    private final Map<Key, Integer> memory;
+    private final RecentCrcs<Key> memory;
     private final Map<Key, Flight> flights = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor pool;
     private final AtomicLong sequence = new AtomicLong();
@@ -217,15 +215,9 @@ public final class CrcCache implements AutoCloseable {
      * @param warn    where disk trouble is told (a few lines at most)
      */
     public CrcCache(int capacity, Storage storage, Path dir, int threads, Consumer<String> warn) {
-        this.capacity = capacity;
         this.storage = storage;
         this.disk = dir == null ? null : new CrcStore(dir, warn);
-        this.memory = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Integer> eldest) {
-                return size() > CrcCache.this.capacity;
-            }
-        };
+        this.memory = new RecentCrcs<>(capacity);
         var counter = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new PriorityBlockingQueue<>(),
                 r -> {
@@ -327,9 +319,7 @@ public final class CrcCache implements AutoCloseable {
             return;
         }
         var key = Key.of(entry);
-        synchronized (memory) {
-            memory.put(key, crc);
-        }
+        memory.put(key, crc);
         if (disk != null) {
             disk.save(key.digest(), crc);
         }
@@ -341,9 +331,7 @@ public final class CrcCache implements AutoCloseable {
      */
     public void drop(Listing.Entry entry) {
         var key = Key.of(entry);
-        synchronized (memory) {
-            memory.remove(key);
-        }
+        memory.remove(key);
         if (disk != null) {
             disk.drop(key.digest());
         }
@@ -390,11 +378,9 @@ public final class CrcCache implements AutoCloseable {
 
     /** The CRC from memory, or from disk (then remembered in memory); null when neither has it. */
     private Integer remembered(Key key) {
-        synchronized (memory) {
-            Integer known = memory.get(key);
-            if (known != null) {
-                return known;
-            }
+        Integer known = memory.get(key);
+        if (known != null) {
+            return known;
         }
         if (disk == null) {
             return null;
@@ -403,9 +389,7 @@ public final class CrcCache implements AutoCloseable {
         if (stored.isEmpty()) {
             return null;
         }
-        synchronized (memory) {
-            memory.put(key, stored.getAsInt());
-        }
+        memory.put(key, stored.getAsInt());
         return stored.getAsInt();
     }
 
@@ -445,9 +429,7 @@ public final class CrcCache implements AutoCloseable {
             Integer known = remembered(flight.key); // finished by another flight since this one was made
             int crc = known != null ? known : compute(flight);
             if (known == null) {
-                synchronized (memory) {
-                    memory.put(flight.key, crc);
-                }
+                memory.put(flight.key, crc);
                 if (disk != null) {
                     disk.save(flight.key.digest(), crc);
                 }
