@@ -95,6 +95,8 @@ public class LoadClient {
     double closeWatch = 2;
     double arriveOver = -1; // >= 0: paced arrivals over this many seconds, each client measured on its own clock
     boolean verbose;
+    long givenIdleThreads = -1; // --idle-threads N: the idle server's count, taken before any warm-up load
+    String timeline; // --timeline FILE: one line per connection, where its first-byte time went
 
     // state
     final ByteBuffer readBuffer = ByteBuffer.allocateDirect(1 << 20);
@@ -140,6 +142,8 @@ public class LoadClient {
                 case "--settle" -> settle = Double.parseDouble(v);
                 case "--close-watch" -> closeWatch = Double.parseDouble(v);
                 case "--arrive-over" -> arriveOver = Double.parseDouble(v);
+                case "--timeline" -> timeline = v;
+                case "--idle-threads" -> givenIdleThreads = Long.parseLong(v);
                 default -> usage("unknown option " + a);
             }
         }
@@ -153,7 +157,7 @@ public class LoadClient {
         System.err.println("usage: java bench/LoadClient.java --port P --path /archive/H/ --clients N [--seconds 20]"
                 + " [--chunk-bytes 102400] [--delay-ms 500] [--server-pid PID] [--host 127.0.0.1] [--clk-tck 100]"
                 + " [--gap-ms 100] [--max-pending 32] [--ramp-timeout 60] [--settle 1] [--close-watch 2]"
-                + " [--arrive-over SECONDS] [--verbose]");
+                + " [--arrive-over SECONDS] [--timeline FILE] [--idle-threads N] [--verbose]");
         System.exit(2);
     }
 
@@ -215,7 +219,7 @@ public class LoadClient {
                             (now - t0) / 1e9, answered < clients ? " (ramp timeout)" : ""));
                 }
                 if (!inWindow && (now >= windowStart || arriveOver >= 0)) {
-                    idleThreads = threads();
+                    idleThreads = givenIdleThreads >= 0 ? givenIdleThreads : threads();
                     inWindow = true;
                     serverCpuStart = cpuTicks(serverPid);
                     selfCpuStart = cpuTicks(-1);
@@ -505,6 +509,23 @@ public class LoadClient {
             if (c.status == 200 && c.connectedAt >= 0 && c.headAt >= 0) {
                 connects.add((c.connectedAt - c.connectAt) / 1e6);
                 heads.add((c.headAt - c.connectedAt) / 1e6);
+            }
+        }
+        if (timeline != null) {
+            var lines = new ArrayList<String>();
+            lines.add("# connection, connect began (ms after the first), TCP connect, response head, first body byte (ms after its connect began)");
+            for (var c : conns) {
+                if (c.connectAt >= 0) {
+                    lines.add(String.format(Locale.ROOT, "%d %.1f %.1f %.1f %.1f", c.index, (c.connectAt - conns[0].connectAt) / 1e6,
+                            c.connectedAt < 0 ? -1 : (c.connectedAt - c.connectAt) / 1e6,
+                            c.headAt < 0 ? -1 : (c.headAt - c.connectAt) / 1e6,
+                            c.firstBodyAt < 0 ? -1 : (c.firstBodyAt - c.connectAt) / 1e6));
+                }
+            }
+            try {
+                Files.write(Path.of(timeline), lines);
+            } catch (IOException e) {
+                log("timeline: " + e);
             }
         }
         connects.sort(null);

@@ -11,7 +11,8 @@
 # Environment: JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), JAVA17 (default java on the PATH),
 #              NGINX (default nginx on the PATH or /usr/sbin/nginx), TOMCAT_HOME (default /usr/share/tomcat10),
 #              TARGETS (single section, default "jetty-ee10 jetty-ee11 jetty-base tomcat10"),
-#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB, default "25:1000:1:100 17:1000:1:100 25:10000:10:16"),
+#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq], aq = Jetty's accept queue at 1,024,
+#                     default "25:1000:1:100 25:1000:1:100:aq 17:1000:1:100 25:10000:10:16 25:10000:10:16:aq"),
 #              CROWD_SECONDS (default 20).
 # Needs: curl, python3, nginx, tomcat10 (Debian's 10.1), Maven for the build; gnuplot-nox for the chart (optional).
 set -euo pipefail
@@ -44,7 +45,7 @@ JAVA17=${JAVA17:-$(command -v java || true)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 TOMCAT_HOME=${TOMCAT_HOME:-/usr/share/tomcat10}
 TARGETS=${TARGETS:-jetty-ee10 jetty-ee11 jetty-base tomcat10}
-CROWD=${CROWD:-25:1000:1:100 17:1000:1:100 25:10000:10:16}
+CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 17:1000:1:100 25:10000:10:16 25:10000:10:16:aq}
 CROWD_SECONDS=${CROWD_SECONDS:-20}
 JETTY_HOME=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
@@ -110,7 +111,7 @@ start_server() {
       fi
       # shellcheck disable=SC2086
       server_env "$@" "$java" $opts -jar "$JETTY_HOME/start.jar" "jetty.home=$JETTY_HOME" "jetty.base=$base" \
-        "jetty.http.port=$server_port" jetty.http.host=127.0.0.1 >"$server_log" 2>&1 &
+        "jetty.http.port=$server_port" jetty.http.host=127.0.0.1 ${JETTY_ARGS:-} >"$server_log" 2>&1 &
       ready='Started oejs.Server' ;;
     jetty-base)
       server_env "$@" PORT="$server_port" HOST=127.0.0.1 JAVA="$java" JAVA_OPTIONS="$opts" JETTY_HOME="$JETTY_HOME" \
@@ -315,12 +316,16 @@ if wants crowd; then
   [[ -s $work/www/scale.zip ]] || cat "$data"/scale/* >"$work/www/scale.zip"   # --only crowd: 10 MiB of the same kind
   chmod a+r "$work/www/scale.zip"
   for row in $CROWD; do
-    IFS=: read -r jdk clients arrive kib <<<"$row"
+    IFS=: read -r jdk clients arrive kib variant <<<"$row"
+    # variant "aq": Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize, as the shipped jetty-base
+    # has it); default jetty-home keeps the JDK's 50, which a burst of 1,000 connections a second overflows
+    who=zipstream jetty_args=()
+    [[ $variant == aq ]] && { who=zipstream_aq; jetty_args=(jetty.http.acceptQueueSize=1024); }
     java_bin=$JAVA25
     [[ $jdk == 17 ]] && java_bin=$JAVA17
     [[ -x $java_bin ]] || { log "crowd: no Java $jdk, row $row skipped"; continue; }
     bytes=$((kib * 1024))
-    name=crowd-j$jdk-c$clients-k$kib
+    name=crowd-j$jdk-c$clients-k$kib${variant:+-$variant}
     client=("$JAVA25" -Xmx512m -XX:+UseSerialGC "$project/bench/LoadClient.java" --clients "$clients" --arrive-over "$arrive"
             --seconds "$CROWD_SECONDS" --chunk-bytes "$bytes" --delay-ms 500 --clk-tck "$clk" --close-watch 2)
 
@@ -335,8 +340,9 @@ if wants crowd; then
     log "  nginx: ${result#RESULT }"
 
     log "crowd: zipstream, jetty-home ee10, Java $jdk, CHUNK_SIZE=$kib DELAY=0.5, $clients clients over $arrive s"
-    mark "crowd zipstream $jdk $clients $kib"
-    start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
+    mark "crowd $who $jdk $clients $kib"
+    JETTY_ARGS="${jetty_args[*]}" start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
+    idle_threads=$(awk '/^Threads:/ {print $2}' "/proc/$server_pid/status")
     # every CRC known before the crowd comes (a range over the central directory): the herd is issue 13 goal 4
     code=$(curl -sS -o /dev/null -w '%{http_code}' -r -4096 "http://127.0.0.1:$server_port/archive/scale/")
     [[ $code == 206 ]] || die "crowd: range request answered $code"
@@ -346,13 +352,19 @@ if wants crowd; then
     warm=()
     for _ in $(seq 200); do warm+=(-r 0-999 -o /dev/null "http://127.0.0.1:$server_port/archive/scale/"); done
     curl -sS -Z --parallel-max 4 "${warm[@]}" >"$work/logs/$name.warm" 2>&1 || die "crowd: the warm-up requests failed"
-    "${client[@]}" --port "$server_port" --path /archive/scale/ --server-pid "$server_pid" >"$work/logs/$name.client" 2>&1 \
+    # and a small crowd of whole throttled downloads, as a server in service has served: without it the measured
+    # crowd lands on a write path the JIT has not compiled (C1 and C2 took 39-45% of the server's CPU in the
+    # burst, perf record) and on a request pool still growing. The idle thread count is the one taken before it.
+    "${client[@]}" --clients 200 --arrive-over 2 --seconds 4 --close-watch 0 --port "$server_port" --path /archive/scale/ \
+      >"$work/logs/$name.warm-crowd" 2>&1 || { tail "$work/logs/$name.warm-crowd" >&2; die "the warm-up crowd failed"; }
+    "${client[@]}" --port "$server_port" --path /archive/scale/ --server-pid "$server_pid" --idle-threads "$idle_threads" \
+      --timeline "$work/logs/$name.timeline" >"$work/logs/$name.client" 2>&1 \
       || { tail "$work/logs/$name.client" >&2; die "LoadClient failed"; }
     oom=$(grep -c 'OutOfMemoryError' "$server_log" || true)
     stop_server
     result=$(grep '^RESULT ' "$work/logs/$name.client" | tail -1)
-    for kv in ${result#RESULT }; do put "crowd.$jdk.$clients.$kib.zipstream.${kv%%=*}" "${kv#*=}"; done
-    put "crowd.$jdk.$clients.$kib.zipstream.oom_lines" "$oom"
+    for kv in ${result#RESULT }; do put "crowd.$jdk.$clients.$kib.$who.${kv%%=*}" "${kv#*=}"; done
+    put "crowd.$jdk.$clients.$kib.$who.oom_lines" "$oom"
     log "  zipstream: ${result#RESULT }"
   done
 fi
