@@ -81,7 +81,8 @@ goal1 = {"jetty-ee10": 0.8, "jetty-ee11": 0.8, "jetty-base": 0.8, "tomcat10": 0.
 crowd_rows = sorted({tuple(k.split(".")[1:5]) for k in r if k.startswith("crowd.")},
                     key=lambda t: (int(t[1]), -int(t[0]), t[3] != "nginx", t[3]))
 # zipstream_aq: the same server with Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize)
-variants = {"zipstream": "", "zipstream_aq": ", accept queue 1,024"}
+variants = {"zipstream": "", "zipstream_aq": ", accept queue 1,024",
+            "zipstream_vt": ", accept queue 1,024, virtual-thread pool"}
 
 w("## Targets (issue 13)\n")
 w("| goal | figure | verdict |")
@@ -145,10 +146,11 @@ if crowd_rows:
       "VmRSS and Threads sampled every 200 ms, idle threads of the started server before any request, CPU = utime + "
       "stime over the run. zipstream runs in default jetty-home 12.1 (ee10), `DELAY=0.5`, `MAX_DOWNLOADS` = clients, "
       "on a 10 MiB stored archive (5 × 2 MiB) whose CRCs were computed by one range request first (the herd is "
-      "goal 4, tested on its own), after 200 one-chunk range requests (4 at a time) and a crowd of 200 throttled "
-      "downloads over 2 s, read for 4 s, so that the crowd meets a JVM that has served downloads before. Rows "
-      "\"accept queue 1,024\" start Jetty with `jetty.http.acceptQueueSize=1024` (as the shipped jetty-base does): "
-      "default jetty-home keeps the JDK's backlog of 50. nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
+      "goal 4, tested on its own), after 200 one-chunk range requests (4 at a time) and a crowd of the same size "
+      "read for 4 s, so that the measured crowd meets a JVM whose compiler has seen one (a server in service "
+      "has; the first crowd on a fresh JVM is slower, see the profile below). Rows \"accept queue 1,024\" start "
+      "Jetty with `jetty.http.acceptQueueSize=1024` (as the shipped jetty-base does): default jetty-home keeps "
+      "the JDK's backlog of 50. Rows \"virtual-thread pool\" add Jetty's `threadpool-all-virtual` module. nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
       "as a file, measured by the same client just before.\n")
     w("| JDK | clients | arrival | chunk | server | 200 | share median | p5 | worst | first byte median | p95 | max | RSS peak MiB | threads idle → peak | server CPU s | client CPU s |")
     w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -157,7 +159,7 @@ if crowd_rows:
         arrive = "1 s" if clients == "1000" else "10 s"
         idle, peak = num(p + "server_idle_threads"), num(p + "server_peak_threads")
         thr = f"{int(idle)} → {int(peak)}" if idle is not None and peak is not None else "–"
-        server = "zipstream, accept queue 1,024" if who == "zipstream_aq" else who
+        server = "zipstream" + variants[who] if who in variants else who
         w(f"| {jdk if who != 'nginx' else '–'} | {int(clients):,} | {arrive} | {kib} KiB | {server} | "
           f"{r.get(p + 'ok', '–')} | {fmt(num(p + 'share_median'), 3)} | {fmt(num(p + 'share_p5'), 3)} | "
           f"{fmt(num(p + 'share_worst'), 3)} | {fmt(num(p + 'fb_median_ms'), 1)} ms | {fmt(num(p + 'fb_p95_ms'), 1)} ms | "
@@ -168,7 +170,7 @@ if crowd_rows:
         for jdk, clients, kib, who in crowd_rows:
             p = f"crowd.{jdk}.{clients}.{kib}.{who}."
             label = (f"nginx (before Java {jdk})" if who == "nginx"
-                     else f"zipstream, Java {jdk}{', queue 1,024' if who == 'zipstream_aq' else ''}")
+                     else f"zipstream, Java {jdk}{ {'zipstream_aq': ', queue 1,024', 'zipstream_vt': ', virtual pool'}.get(who, '')}")
             dat.write(f"\"{label}, {int(clients):,}\" {num(p + 'server_peak_rss_mib') or 0} "
                       f"{num(p + 'fb_p95_ms') or 0} {num(p + 'share_p5') or 0}\n")
 

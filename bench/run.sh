@@ -11,8 +11,9 @@
 # Environment: JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), JAVA17 (default java on the PATH),
 #              NGINX (default nginx on the PATH or /usr/sbin/nginx), TOMCAT_HOME (default /usr/share/tomcat10),
 #              TARGETS (single section, default "jetty-ee10 jetty-ee11 jetty-base tomcat10"),
-#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq], aq = Jetty's accept queue at 1,024,
-#                     default "25:1000:1:100 25:1000:1:100:aq 17:1000:1:100 25:10000:10:16 25:10000:10:16:aq"),
+#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq|:vt], aq = Jetty's accept queue at 1,024, vt = that
+#                     and Jetty's virtual-thread pool; default "25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt
+#                     17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt"),
 #              CROWD_SECONDS (default 20).
 # Needs: curl, python3, nginx, tomcat10 (Debian's 10.1), Maven for the build; gnuplot-nox for the chart (optional).
 set -euo pipefail
@@ -45,7 +46,7 @@ JAVA17=${JAVA17:-$(command -v java || true)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 TOMCAT_HOME=${TOMCAT_HOME:-/usr/share/tomcat10}
 TARGETS=${TARGETS:-jetty-ee10 jetty-ee11 jetty-base tomcat10}
-CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 17:1000:1:100 25:10000:10:16 25:10000:10:16:aq}
+CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt 17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt}
 CROWD_SECONDS=${CROWD_SECONDS:-20}
 JETTY_HOME=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
@@ -102,10 +103,12 @@ start_server() {
   opts=$(jvm_opts "$name")
   case $kind in
     jetty-ee10|jetty-ee11)
-      local env=${kind#jetty-} base=$work/bases/$kind
+      # JETTY_POOL=virtual: Jetty's threadpool-all-virtual module (Java 21+), every task on a virtual thread
+      local env=${kind#jetty-} base=$work/bases/$kind${JETTY_POOL:+-$JETTY_POOL} modules=http,${kind#jetty-}-deploy
+      [[ ${JETTY_POOL:-} == virtual ]] && modules+=,threadpool-all-virtual
       if [[ ! -d $base ]]; then
         mkdir -p "$base/environments"
-        (cd "$base" && "$java" -jar "$JETTY_HOME/start.jar" --add-modules=http,$env-deploy >"$work/logs/$kind-setup.log" 2>&1)
+        (cd "$base" && "$java" -jar "$JETTY_HOME/start.jar" --add-modules=$modules >"$work/logs/$kind-setup.log" 2>&1)
         cp "$WAR" "$base/webapps/zipstream.war"
         printf 'environment=%s\njetty.deploy.contextPath=/\n' "$env" >"$base/webapps/zipstream.properties"
       fi
@@ -318,9 +321,13 @@ if wants crowd; then
   for row in $CROWD; do
     IFS=: read -r jdk clients arrive kib variant <<<"$row"
     # variant "aq": Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize, as the shipped jetty-base
-    # has it); default jetty-home keeps the JDK's 50, which a burst of 1,000 connections a second overflows
-    who=zipstream jetty_args=()
-    [[ $variant == aq ]] && { who=zipstream_aq; jetty_args=(jetty.http.acceptQueueSize=1024); }
+    # has it); default jetty-home keeps the JDK's 50, which a burst of 1,000 connections a second overflows.
+    # variant "vt": that, and Jetty's virtual-thread pool (module threadpool-all-virtual, Java 21+)
+    who=zipstream jetty_args=() pool=
+    case $variant in
+      aq) who=zipstream_aq; jetty_args=(jetty.http.acceptQueueSize=1024) ;;
+      vt) who=zipstream_vt; jetty_args=(jetty.http.acceptQueueSize=1024); pool=virtual ;;
+    esac
     java_bin=$JAVA25
     [[ $jdk == 17 ]] && java_bin=$JAVA17
     [[ -x $java_bin ]] || { log "crowd: no Java $jdk, row $row skipped"; continue; }
@@ -341,7 +348,7 @@ if wants crowd; then
 
     log "crowd: zipstream, jetty-home ee10, Java $jdk, CHUNK_SIZE=$kib DELAY=0.5, $clients clients over $arrive s"
     mark "crowd $who $jdk $clients $kib"
-    JETTY_ARGS="${jetty_args[*]}" start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
+    JETTY_POOL=$pool JETTY_ARGS="${jetty_args[*]}" start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
     idle_threads=$(awk '/^Threads:/ {print $2}' "/proc/$server_pid/status")
     # every CRC known before the crowd comes (a range over the central directory): the herd is issue 13 goal 4
     code=$(curl -sS -o /dev/null -w '%{http_code}' -r -4096 "http://127.0.0.1:$server_port/archive/scale/")
@@ -352,10 +359,11 @@ if wants crowd; then
     warm=()
     for _ in $(seq 200); do warm+=(-r 0-999 -o /dev/null "http://127.0.0.1:$server_port/archive/scale/"); done
     curl -sS -Z --parallel-max 4 "${warm[@]}" >"$work/logs/$name.warm" 2>&1 || die "crowd: the warm-up requests failed"
-    # and a small crowd of whole throttled downloads, as a server in service has served: without it the measured
+    # and a crowd of the same size read for 4 s, as a server in service has met before: without it the measured
     # crowd lands on a write path the JIT has not compiled (C1 and C2 took 39-45% of the server's CPU in the
-    # burst, perf record) and on a request pool still growing. The idle thread count is the one taken before it.
-    "${client[@]}" --clients 200 --arrive-over 2 --seconds 4 --close-watch 0 --port "$server_port" --path /archive/scale/ \
+    # burst, perf record; a third crowd on one server had a first byte p95 of 55 ms, the first 132 ms). The idle
+    # thread count is the one taken before any request, so threads the warm-up added count against the server.
+    "${client[@]}" --clients "$clients" --arrive-over "$arrive" --seconds 4 --close-watch 0 --port "$server_port" --path /archive/scale/ \
       >"$work/logs/$name.warm-crowd" 2>&1 || { tail "$work/logs/$name.warm-crowd" >&2; die "the warm-up crowd failed"; }
     "${client[@]}" --port "$server_port" --path /archive/scale/ --server-pid "$server_pid" --idle-threads "$idle_threads" \
       --timeline "$work/logs/$name.timeline" >"$work/logs/$name.client" 2>&1 \
