@@ -66,6 +66,14 @@ die() { echo "bench/run.sh: $*" >&2; exit 1; }
 put() { echo "$1 $2" >>"$results"; }
 mark() { echo "mark $(date +%s) $*" >>"$results"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_idle() {    # wait_idle PID: until the process uses under 2 ticks in half a second (at most 30 s), e.g. after a crowd left
+  local t0 t1
+  for _ in $(seq 60); do
+    t0=$(cpu_ticks "$1"); sleep 0.5; t1=$(cpu_ticks "$1")
+    ((t1 - t0 < 2)) && return 0
+  done
+  log "pid $1 still busy 30 s after the warm-up"
+}
 cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }   # utime + stime, stat(5) fields 14, 15
 
 server_pid= server_port= server_log= nginx_pid= sampler_pid=
@@ -365,6 +373,8 @@ if wants crowd; then
     # thread count is the one taken before any request, so threads the warm-up added count against the server.
     "${client[@]}" --clients "$clients" --arrive-over "$arrive" --seconds 4 --close-watch 0 --port "$server_port" --path /archive/scale/ \
       >"$work/logs/$name.warm-crowd" 2>&1 || { tail "$work/logs/$name.warm-crowd" >&2; die "the warm-up crowd failed"; }
+    # its clients leaving cost the server a burst of work of their own: the measured crowd must not meet it
+    wait_idle "$server_pid"
     "${client[@]}" --port "$server_port" --path /archive/scale/ --server-pid "$server_pid" --idle-threads "$idle_threads" \
       --timeline "$work/logs/$name.timeline" >"$work/logs/$name.client" 2>&1 \
       || { tail "$work/logs/$name.client" >&2; die "LoadClient failed"; }
