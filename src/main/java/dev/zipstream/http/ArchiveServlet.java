@@ -123,8 +123,8 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             Pages.reject(service, response, Rejection.PER_CLIENT, false);
             return;
         }
-        boolean slot = downloads && service.tryAcquireSlot();
-        if (downloads && !slot) {
+        var slot = new Slot(downloads && service.tryAcquireSlot(), client);
+        if (downloads && !slot.held) {
             service.perClient.release(client);
             response.setHeader("Retry-After", "10");
             Pages.reject(service, response, Rejection.BUSY, false);
@@ -142,16 +142,39 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             var selected = listing.flatMap(l -> Selection.select(l, link.files()));
             if (selected.isEmpty()) {
                 // An unknown hash and a missing or hostile f look the same: nothing tells them apart.
+                slot.release();
                 Pages.reject(service, response, Rejection.NOT_FOUND, head);
                 return;
             }
             switch (intent) {
                 case BROWSE -> BrowsePage.serve(service, response, head, selected.get(), link);
                 case NARROW -> narrow(request, response, head, listing.get(), link);
-                case DOWNLOAD -> started = respond(request, response, head, selected.get(), name, verdict);
+                case DOWNLOAD -> started = respond(request, response, head, selected.get(), name, verdict, slot);
             }
         } finally {
-            if (slot && !started) {
+            if (!started) {
+                slot.release();
+            }
+        }
+    }
+
+    /**
+     * The download slot (and per-client place) a request took, given back once: before any answer that is not a
+     * download goes out, since a container sends a page whose length is set as soon as it is written, and a client
+     * that got it may ask again before this request's thread has returned.
+     */
+    private final class Slot {
+        private boolean held;
+        private final String client;
+
+        Slot(boolean held, String client) {
+            this.held = held;
+            this.client = client;
+        }
+
+        void release() {
+            if (held) {
+                held = false;
                 service.releaseSlot();
                 service.perClient.release(client);
             }
@@ -221,7 +244,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
 
     /** Sends the headers and, for a GET that needs a body, starts the download. Returns whether it did. */
     private boolean respond(HttpServletRequest request, HttpServletResponse response, boolean head, Listing listing,
-            ArchiveName name, LinkCheck.Verdict verdict) throws IOException {
+            ArchiveName name, LinkCheck.Verdict verdict, Slot slot) throws IOException {
         Pages.common(response);
         response.setContentType("application/zip");
         response.setHeader("Content-Disposition", name.contentDisposition());
@@ -233,6 +256,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
 
         if (service.settings.compression() == Settings.Compression.DEFLATE) {
             if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY) {
+                slot.release();
                 return refuseResume(response, listing, verdict, head); // no ranges, so nothing to resume
             }
             response.setHeader("Accept-Ranges", "none");
@@ -254,6 +278,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
         if (verdict.kind() == LinkCheck.Kind.RESUME_ONLY
                 && !(decision instanceof Preconditions.Partial p && p.resumes())) {
             // After expiry only a resume of this very archive: never a fresh download, not even as bytes=0-.
+            slot.release();
             return refuseResume(response, listing, verdict, head);
         }
         ByteRange range;
@@ -263,6 +288,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
             response.setHeader("Content-Disposition", null);
             return false;
         } else if (decision instanceof Preconditions.Unsatisfiable) {
+            slot.release();
             response.setHeader("Content-Range", "bytes */" + length);
             response.setHeader("Content-Disposition", null);
             Pages.reject(service, response, Rejection.RANGE_NOT_SATISFIABLE, head);
@@ -274,7 +300,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
         } else {
             range = new ByteRange(0, length);
         }
-        if (!head && !crcsReady(response, zip, range)) {
+        if (!head && !crcsReady(response, zip, range, slot)) {
             return false;
         }
         response.setContentLengthLong(range.length());
@@ -291,7 +317,8 @@ public final class ArchiveServlet extends ReadOnlyServlet {
      * Whether the CRCs the range would wait for in silence can be read within CRC_WAIT_LIMIT; otherwise answers 503
      * with Retry-After while they are computed, so that the connection never sits silent past an idle timeout.
      */
-    private boolean crcsReady(HttpServletResponse response, StoredZip zip, ByteRange range) throws IOException {
+    private boolean crcsReady(HttpServletResponse response, StoredZip zip, ByteRange range, Slot slot)
+            throws IOException {
         var wait = service.crcs.prepare(zip.crcsNeeded(range.start(), range.end()), service.settings.crcWaitLimit());
         if (wait.ready()) {
             return true;
@@ -302,6 +329,7 @@ public final class ArchiveServlet extends ReadOnlyServlet {
         }
         response.setStatus(HttpServletResponse.SC_OK);
         response.setHeader("Retry-After", Long.toString(wait.retryAfterSeconds()));
+        slot.release();
         Pages.reject(service, response, Rejection.UNAVAILABLE, false);
         return false;
     }
