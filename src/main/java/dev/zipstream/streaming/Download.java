@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The write loop follows one rule: exactly one party may attempt the next write. The container, after
  * {@code isReady()} returned false (it calls {@link #onWritePossible()} when the socket drains); the timer, after a
  * chunk was written with a delay (it runs the writer {@code DELAY} later, without asking {@code isReady()} in
- * between); the producer, after the writer found the queue empty and parked (it hands the writer to the scheduler
- * as soon as it offers a chunk). The producer is either a push producer on a thread of its own (deflate) or, in
- * store mode, a {@link Pump} that the parked writer asks for exactly the chunk it needs, just in time. After each write the writer asks {@code isReady()} once: true means the write is
+ * between); the producer, after the writer found the queue empty and parked (as soon as it offers a chunk it runs
+ * the writer: throttled on its own thread, unthrottled on the scheduler). The producer is either a push producer on
+ * a thread of its own (deflate) or, in store mode, a {@link Pump} that the parked writer asks for exactly the chunk
+ * it needs, just in time. After each write the writer asks {@code isReady()} once: true means the write is
  * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
  * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
  * a later {@code isReady()} returns true.
@@ -85,6 +86,8 @@ public final class Download implements WriteListener, AsyncListener {
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean parked = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** One for every timer of this download: a method reference made per schedule would be an object per chunk. */
+    private final Runnable resumer = this::resume;
     private volatile Future<?> producer;
     private volatile Pump pump;
     private volatile ScheduledFuture<?> timer;
@@ -230,16 +233,26 @@ public final class Download implements WriteListener, AsyncListener {
         }
     }
 
-    /** The producer's wake-up call: resumes a parked writer, on the scheduler. */
+    /**
+     * The producer's wake-up call: resumes a parked writer. Throttled, the producer's thread writes the chunk it
+     * just made: a throttled writer only parks at its slot, so the chunk is due now, and a hop to the scheduler
+     * would queue it behind every other download's timer on one thread (a burst of new downloads then waited
+     * there for their first byte). Unthrottled, the writer loops while the socket takes more, which must not hold
+     * up the producer that fills the next chunks: it runs on the scheduler.
+     */
     private void chunkOffered() {
         if (parked.compareAndSet(true, false)) {
-            schedule(0);
+            if (delayNanos > 0) {
+                resume();
+            } else {
+                schedule(0);
+            }
         }
     }
 
     private void schedule(long nanos) {
         try {
-            var task = shared.scheduler().schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+            var task = shared.scheduler().schedule(resumer, nanos, TimeUnit.NANOSECONDS);
             timer = task;
             if (ended.get()) {
                 task.cancel(false); // finish() ran meanwhile and may have missed it: hold nothing past the end

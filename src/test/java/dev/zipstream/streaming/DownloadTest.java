@@ -1,0 +1,184 @@
+package dev.zipstream.streaming;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.zipstream.log.Log;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Who writes a download's chunks, seen from a container that is always ready: the write timer's one thread is
+ * shared by every download, so work that does not have to wait for it must not queue behind it.
+ */
+class DownloadTest {
+
+    static final byte[] ARCHIVE = "twenty bytes of zip!".getBytes();
+    static final int CHUNK = 8;
+
+    final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    final CountDownLatch timerBusy = new CountDownLatch(1);
+    /** The pump pool, run by hand: each test decides when a producer runs. */
+    final ArrayDeque<Runnable> pumps = new ArrayDeque<>();
+    final BufferPool buffers = new BufferPool(CHUNK, 4);
+    final ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    Download download;
+
+    @BeforeEach
+    void occupyTheTimer() {
+        // Every other download's slot is due: the timer's thread is busy with them for as long as the test runs.
+        timer.execute(() -> {
+            try {
+                timerBusy.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    @AfterEach
+    void release() throws InterruptedException {
+        if (download != null) {
+            download.finish(Outcome.CLIENT_GONE, null);
+        }
+        timerBusy.countDown();
+        timer.shutdownNow();
+        timer.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aThrottledChunkIsWrittenByTheProducerThatMadeItWithoutWaitingForTheTimer() throws IOException {
+        download = start(Duration.ofSeconds(10));
+        assertEquals(0, sent.size(), "nothing produced yet: the writer parked");
+
+        runPump();
+
+        assertArrayEquals(Arrays.copyOf(ARCHIVE, CHUNK), sent.toByteArray(),
+                "the first chunk went out at once, though the timer's thread is busy");
+    }
+
+    @Test
+    void anUnthrottledChunkIsWrittenOnTheTimerSoThatTheProducerGoesOnProducing() throws IOException {
+        download = start(Duration.ZERO);
+
+        runPump();
+
+        assertEquals(0, sent.size(), "the producer handed the writing on and returned to producing");
+        timerBusy.countDown();
+        // the timer now runs the writer, which takes the chunks produced so far and asks for more
+        drainUntilSent();
+        assertArrayEquals(ARCHIVE, sent.toByteArray());
+    }
+
+    private void runPump() {
+        var task = pumps.poll();
+        if (task == null) {
+            throw new AssertionError("no producer was asked for a chunk");
+        }
+        task.run();
+    }
+
+    /** Runs the producers the writer asks for until the whole archive went out (the writer runs on the timer). */
+    private void drainUntilSent() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sent.size() < ARCHIVE.length && System.nanoTime() < deadline) {
+            Runnable task;
+            synchronized (pumps) {
+                task = pumps.poll();
+            }
+            if (task != null) {
+                task.run();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private Download start(Duration delay) throws IOException {
+        var out = new ReadyStream();
+        var response = (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getOutputStream" -> out;
+                    case "isCommitted" -> sent.size() > 0;
+                    default -> null;
+                });
+        var async = (AsyncContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {AsyncContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getResponse" -> response;
+                    case "hasOriginalRequestAndResponse" -> true;
+                    default -> null;
+                });
+        var shared = new Download.Shared(new Download.Pacing(delay, false), timer, buffers, task -> {
+            synchronized (pumps) {
+                pumps.add(task);
+            }
+        }, new Log(null), false);
+        var d = new Download(shared, async, "test", ended -> { });
+        d.pull(new ArraySource());
+        d.start();
+        return d;
+    }
+
+    /** A container whose socket always takes more: it calls the listener as soon as it is set, as containers do. */
+    final class ReadyStream extends ServletOutputStream {
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            try {
+                listener.onWritePossible();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void write(int b) {
+            synchronized (sent) {
+                sent.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            synchronized (sent) {
+                sent.write(b, off, len);
+            }
+        }
+    }
+
+    static final class ArraySource implements ChunkSource {
+        private int position;
+
+        @Override
+        public boolean fill(ByteBuffer target) {
+            int n = Math.min(target.remaining(), ARCHIVE.length - position);
+            target.put(ARCHIVE, position, n);
+            position += n;
+            return position < ARCHIVE.length;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
