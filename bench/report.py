@@ -123,7 +123,7 @@ if single:
     w(f"200 MiB of incompressible files (100 × 2 MiB) as one stored archive of {int(num('single.bytes') or 0):,} bytes. "
       "nginx (one process, `sendfile on`) serves the very bytes zipstream sent, saved from the first download "
       "(every container is checked to send the same bytes). Per container: a fresh server on Java 25 with "
-      "`DELAY=0`, 3 unmeasured downloads (JIT, CRC cache), then pairs *nginx, zipstream* by curl into /dev/null; "
+      "`DELAY=0`, 10 unmeasured downloads (JIT, CRC cache), then pairs *nginx, zipstream* by curl into /dev/null; "
       "the ratio is taken per pair. Server CPU is utime + stime of the server process from /proc/PID/stat "
       "around each download (all threads), summed over the pairs, per GiB sent.\n")
     w("| container | pairs: zipstream / nginx MB/s (ratio) | median ratio | CPU s/GiB zipstream | CPU s/GiB nginx |")

@@ -307,7 +307,10 @@ if wants single; then
       rm -f "$work/tmp/single.zip"
     fi
     start_nginx single 0
-    for _ in 1 2 3; do fetch "$url" "$server_pid" >/dev/null; done          # JIT warm, CRC cache filled
+    # 10 unmeasured downloads (2 GiB): CRC cache filled, and the write path compiled as in a server in service.
+    # With 3, the JIT was still at work in the measured pairs: in jetty-home ee10, Java 25, downloads 4-6 took 20-25
+    # CPU ticks each and downloads 7-9 11-16; after 10, 8-19 (averages 10-14 over 6)
+    for _ in $(seq 10); do fetch "$url" "$server_pid" >/dev/null; done
     fetch "http://127.0.0.1:$nginx_port/big.zip" "$nginx_pid" >/dev/null
     for i in $(seq "$pairs"); do
       read -r ncode nbytes nspeed ncpu < <(fetch "http://127.0.0.1:$nginx_port/big.zip" "$nginx_pid")
