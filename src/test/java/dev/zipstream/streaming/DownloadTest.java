@@ -87,7 +87,7 @@ class DownloadTest {
     }
 
     private void runPump() {
-        var task = pumps.poll();
+        var task = nextPump();
         if (task == null) {
             throw new AssertionError("no producer was asked for a chunk");
         }
@@ -98,15 +98,19 @@ class DownloadTest {
     private void drainUntilSent() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (sent.size() < ARCHIVE.length && System.nanoTime() < deadline) {
-            Runnable task;
-            synchronized (pumps) {
-                task = pumps.poll();
-            }
+            var task = nextPump();
             if (task != null) {
                 task.run();
             } else {
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    /** The oldest producer run asked for, or null; the writer asks from the timer's thread too. */
+    private Runnable nextPump() {
+        synchronized (pumps) {
+            return pumps.poll();
         }
     }
 
