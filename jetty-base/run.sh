@@ -12,7 +12,8 @@
 #   HOST             listening address (default: every interface)
 #   REQUEST_LOG_DIR  folder for Jetty's yyyy_mm_dd.request.log (default: logs/ in this folder)
 #   JAVA             the java command (default: $JAVA_HOME/bin/java, else java on the PATH)
-#   JAVA_OPTIONS     extra JVM options, split on spaces (e.g. "-Xmx256m")
+#   JAVA_OPTIONS     extra JVM options, split on spaces (e.g. "-Xmx256m"); without an initial heap size of its own,
+#                    run.sh adds -Xms64m (see below)
 #   TRUST_PROXY      true: enable Jetty's "forwarded" module, so the client address (per-client limit, logs) is
 #                    taken from X-Forwarded-For / Forwarded. Only behind a proxy that sets them, and only when
 #                    nothing else can reach this port: any client could otherwise choose its address. Default false.
@@ -67,6 +68,29 @@ if [[ $trust_proxy == true ]]; then args+=(--module=forwarded); fi
 # Without LOG_FILE the service logs through java.util.logging to stderr: one line per record, like Jetty's own.
 jul_format='-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL:%4$s :%3$s: %5$s%6$s%n'
 
+# Left alone, the JVM commits a 64th of the host's memory as heap at start and keeps it (384 MiB on a 24 GiB host),
+# whatever the downloads need: at 10,000 throttled downloads with -Xmx512m that alone put the process at 543-549 MiB,
+# with -Xms64m at 396-399 MiB (2 runs each; G1 grows the heap as downloads come). Not when JAVA_OPTIONS sets an
+# initial heap of its own, or a maximum below 64 MiB (the JVM refuses an initial size above the maximum).
+initial_heap=-Xms64m
+mib() { # mib SIZE: a JVM size (bytes, or with k, m, g) in MiB, rounded down
+  local n=${1%[kKmMgG]}
+  [[ $n =~ ^[0-9]+$ ]] || { echo 0; return; }
+  case $1 in
+    *[kK]) echo $((n / 1024)) ;;
+    *[mM]) echo "$n" ;;
+    *[gG]) echo $((n * 1024)) ;;
+    *) echo $((n / 1048576)) ;;
+  esac
+}
+for o in ${JAVA_OPTIONS:-}; do
+  case $o in
+    -Xms* | -XX:InitialHeapSize=* | -XX:MinHeapSize=* | -XX:InitialRAMPercentage=*) initial_heap= ;;
+    -Xmx*) (($(mib "${o#-Xmx}") < 64)) && initial_heap= ;;
+    -XX:MaxHeapSize=*) (($(mib "${o#-XX:MaxHeapSize=}") < 64)) && initial_heap= ;;
+  esac
+done
+
 # JAVA_OPTIONS is split on spaces on purpose, and comes last so it can override the format.
 # shellcheck disable=SC2086
-exec "$JAVA" "$jul_format" ${JAVA_OPTIONS:-} "${args[@]}" "$@"
+exec "$JAVA" "$jul_format" $initial_heap ${JAVA_OPTIONS:-} "${args[@]}" "$@"
