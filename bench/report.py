@@ -82,7 +82,8 @@ crowd_rows = sorted({tuple(k.split(".")[1:5]) for k in r if k.startswith("crowd.
                     key=lambda t: (int(t[1]), -int(t[0]), t[3] != "nginx", t[3]))
 # zipstream_aq: the same server with Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize)
 variants = {"zipstream": "", "zipstream_aq": ", accept queue 1,024",
-            "zipstream_vt": ", accept queue 1,024, virtual-thread pool"}
+            "zipstream_vt": ", accept queue 1,024, virtual-thread pool",
+            "zipstream_base": ", shipped jetty-base (accept queue 1,024, -Xms64m)"}
 
 w("## Targets (issue 13)\n")
 w("| goal | figure | verdict |")
@@ -170,7 +171,7 @@ if crowd_rows:
         for jdk, clients, kib, who in crowd_rows:
             p = f"crowd.{jdk}.{clients}.{kib}.{who}."
             label = (f"nginx (before Java {jdk})" if who == "nginx"
-                     else f"zipstream, Java {jdk}{ {'zipstream_aq': ', queue 1,024', 'zipstream_vt': ', virtual pool'}.get(who, '')}")
+                     else f"zipstream, Java {jdk}{ {'zipstream_aq': ', queue 1,024', 'zipstream_vt': ', virtual pool', 'zipstream_base': ', jetty-base'}.get(who, '')}")
             dat.write(f"\"{label}, {int(clients):,}\" {num(p + 'server_peak_rss_mib') or 0} "
                       f"{num(p + 'fb_p95_ms') or 0} {num(p + 'share_p5') or 0}\n")
 

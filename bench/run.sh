@@ -11,9 +11,10 @@
 # Environment: JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), JAVA17 (default java on the PATH),
 #              NGINX (default nginx on the PATH or /usr/sbin/nginx), TOMCAT_HOME (default /usr/share/tomcat10),
 #              TARGETS (single section, default "jetty-ee10 jetty-ee11 jetty-base tomcat10"),
-#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq|:vt], aq = Jetty's accept queue at 1,024, vt = that
+#              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq|:vt|:base], base = the shipped jetty-base,
+#                     aq = Jetty's accept queue at 1,024, vt = that
 #                     and Jetty's virtual-thread pool; default "25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt
-#                     17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt"),
+#                     17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt 25:10000:10:16:base"),
 #              CROWD_SECONDS (default 20).
 # Needs: curl, python3, nginx, tomcat10 (Debian's 10.1), Maven for the build; gnuplot-nox for the chart (optional).
 set -euo pipefail
@@ -46,7 +47,7 @@ JAVA17=${JAVA17:-$(command -v java || true)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 TOMCAT_HOME=${TOMCAT_HOME:-/usr/share/tomcat10}
 TARGETS=${TARGETS:-jetty-ee10 jetty-ee11 jetty-base tomcat10}
-CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt 17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt}
+CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt 17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt 25:10000:10:16:base}
 CROWD_SECONDS=${CROWD_SECONDS:-20}
 JETTY_HOME=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
@@ -335,10 +336,12 @@ if wants crowd; then
     # variant "aq": Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize, as the shipped jetty-base
     # has it); default jetty-home keeps the JDK's 50, which a burst of 1,000 connections a second overflows.
     # variant "vt": that, and Jetty's virtual-thread pool (module threadpool-all-virtual, Java 21+)
-    who=zipstream jetty_args=() pool=
+    # variant "base": the shipped jetty-base and its run.sh (accept queue 1,024, -Xms64m), as an operator runs it
+    who=zipstream jetty_args=() pool= kind=jetty-ee10
     case $variant in
       aq) who=zipstream_aq; jetty_args=(jetty.http.acceptQueueSize=1024) ;;
       vt) who=zipstream_vt; jetty_args=(jetty.http.acceptQueueSize=1024); pool=virtual ;;
+      base) who=zipstream_base; kind=jetty-base ;;
     esac
     java_bin=$JAVA25
     [[ $jdk == 17 ]] && java_bin=$JAVA17
@@ -358,9 +361,9 @@ if wants crowd; then
     for kv in ${result#RESULT }; do put "crowd.$jdk.$clients.$kib.nginx.${kv%%=*}" "${kv#*=}"; done
     log "  nginx: ${result#RESULT }"
 
-    log "crowd: zipstream, jetty-home ee10, Java $jdk, CHUNK_SIZE=$kib DELAY=0.5, $clients clients over $arrive s"
+    log "crowd: zipstream, $kind, Java $jdk, CHUNK_SIZE=$kib DELAY=0.5, $clients clients over $arrive s"
     mark "crowd $who $jdk $clients $kib"
-    JETTY_POOL=$pool JETTY_ARGS="${jetty_args[*]}" start_server jetty-ee10 "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
+    JETTY_POOL=$pool JETTY_ARGS="${jetty_args[*]}" start_server "$kind" "$name" "$java_bin" COMPRESSION=store DELAY=0.5 CHUNK_SIZE="$kib" MAX_DOWNLOADS="$clients"
     idle_threads=$(awk '/^Threads:/ {print $2}' "/proc/$server_pid/status")
     # every CRC known before the crowd comes (a range over the central directory): the herd is issue 13 goal 4
     code=$(curl -sS -o /dev/null -w '%{http_code}' -r -4096 "http://127.0.0.1:$server_port/archive/scale/")
