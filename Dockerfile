@@ -12,7 +12,8 @@
 # Settings are environment variables (-e): STORAGE_PATH, CHUNK_SIZE (KiB), DELAY (s), DEBUG, LOG_FILE,
 # COMPRESSION (store|deflate), MAX_DOWNLOADS, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, SIGNING_KEYS, LINKS,
 # RESUME_GRACE, BROWSE, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT (text|json), ALLOW_ASCII_NAMES,
-# S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY (jetty-base/run.sh).
+# S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY,
+# JETTY_THREADS (jetty-base/run.sh; the default JRE 17 keeps Jetty's platform pool, a JRE 24+ its virtual one).
 # Any JRE 17+ image with bash works as the base: --build-arg JRE_IMAGE=...
 
 ARG JRE_IMAGE=eclipse-temurin:17-jre

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts zipstream on the Jetty distribution with jetty-base/ (through jetty-base/run.sh) and checks it from
-# outside: a real archive, a 404, PORT/HOST, the Server header, the request log and LOG_FILE, a clean stop.
+# outside: a real archive, a 404, PORT/HOST, the thread pool run.sh picks for the Java it runs on, the Server header,
+# the request log and LOG_FILE, a clean stop.
 #
 # Builds nothing: needs target/zipstream.war (mvn package). JETTY_HOME defaults to target/jetty-home-12.1.12;
 # when missing it is unpacked with the pom's jetty-home profile (maven-dependency-plugin, no build).
@@ -63,6 +64,28 @@ check "LOG_FILE says why the tampered link was refused" grep -q 'refused (403): 
 # 3. PORT and HOST took effect: the connector is on 127.0.0.1:$port, and nothing was opened on 8080 for us
 check "the connector listens on 127.0.0.1:$port" grep -q "ServerConnector@.*{127.0.0.1:$port}" "$work/jetty.out"
 check "PORT is the only connector" test "$(grep -c 'Started oejs.ServerConnector' "$work/jetty.out")" = 1
+
+# 3b. the thread pool run.sh chose for this Java: virtual threads from Java 24, Jetty's platform pool before
+java_cmd=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}; java_cmd=${java_cmd:-java}
+spec=$("$java_cmd" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+jcmd=$(dirname "$(readlink -f "$(command -v "$java_cmd")")")/jcmd
+qtp_threads() { "$jcmd" "$jetty_pid" Thread.print 2>/dev/null | grep -c '^"qtp' || true; }
+if ((spec >= 24)); then
+  check "run.sh chose the virtual-thread pool on Java $spec" grep -q "Jetty thread pool: virtual (Java $spec" "$work/jetty.out"
+  check "Jetty runs its tasks on virtual threads" grep -q 'Virtual threads enabled' "$work/jetty.out"
+  if [[ -x $jcmd ]]; then
+    check "no platform pool thread (qtp) in the JVM" test "$(qtp_threads)" = 0
+  fi
+else
+  check "run.sh chose the platform pool on Java $spec" grep -q "Jetty thread pool: platform (Java $spec" "$work/jetty.out"
+  check "Jetty did not enable virtual threads" bash -c "! grep -q 'Virtual threads enabled' '$work/jetty.out'"
+  if [[ -x $jcmd ]]; then
+    check "the platform pool's threads (qtp) are there" test "$(qtp_threads)" -gt 0
+  fi
+fi
+out=$(JETTY_THREADS=bogus JETTY_HOME="$JETTY_HOME" ZIPSTREAM_WAR="$WAR" "$project/jetty-base/run.sh" 2>&1) && rc=0 || rc=$?
+check "JETTY_THREADS=bogus: run.sh exits 2 (got $rc)" test "$rc" = 2
+check "JETTY_THREADS=bogus: the message names the variable and value" grep -q 'JETTY_THREADS=bogus is not valid' <<<"$out"
 
 # 4. the service's LOG_FILE and Jetty's request log
 check "LOG_FILE has the start line" grep -q 'zipstream started: .*DELAY=0.0 s' "$work/archive.log"
