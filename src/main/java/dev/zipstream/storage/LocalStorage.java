@@ -126,7 +126,7 @@ public final class LocalStorage implements Storage {
      */
     Listing list(String hash, Path folder) throws IOException {
         var entries = new ArrayList<Listing.Entry>();
-        addUnder(folder, folder, entries);
+        addUnder(folder, "", entries);
         entries.sort((a, b) -> Arrays.compareUnsigned(a.nameBytes(), b.nameBytes()));
         return new Listing(hash, List.copyOf(entries));
     }
@@ -136,34 +136,26 @@ public final class LocalStorage implements Storage {
      * nothing else. One stat per path (the unix view gives kind, size, time, inode and change time at once), never
      * following a link: a link is neither a regular file nor a directory here, so it is skipped like a FIFO.
      */
-    private static void addUnder(Path folder, Path dir, List<Listing.Entry> entries) throws IOException {
+    private static void addUnder(Path dir, String prefix, List<Listing.Entry> entries) throws IOException {
         try (var children = Files.newDirectoryStream(dir)) {
             for (Path child : children) {
                 var attrs = Files.readAttributes(child, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
                 long mtime = ((FileTime) attrs.get("lastModifiedTime")).toMillis();
+                // The name in the archive is built as the walk goes down: relativizing each path again costs a
+                // Path per level for every file of every request.
+                String name = prefix + child.getFileName();
                 if (Boolean.TRUE.equals(attrs.get("isRegularFile"))) {
-                    entries.add(Listing.Entry.file(relative(folder, child), (Long) attrs.get("size"), mtime,
-                            child.toString(), version(attrs)));
+                    entries.add(Listing.Entry.file(name, (Long) attrs.get("size"), mtime, child.toString(),
+                            version(attrs)));
                 } else if (Boolean.TRUE.equals(attrs.get("isDirectory"))) {
                     int before = entries.size();
-                    addUnder(folder, child, entries);
+                    addUnder(child, name + "/", entries);
                     if (entries.size() == before) {
-                        entries.add(Listing.Entry.directory(relative(folder, child) + "/", mtime, child.toString()));
+                        entries.add(Listing.Entry.directory(name + "/", mtime, child.toString()));
                     }
                 }
             }
         }
-    }
-
-    private static String relative(Path folder, Path p) {
-        var sb = new StringBuilder();
-        for (Path part : folder.relativize(p)) {
-            if (!sb.isEmpty()) {
-                sb.append('/');
-            }
-            sb.append(part);
-        }
-        return sb.toString();
     }
 
     /** The sub-folders of the root, for the debug index. */
