@@ -83,7 +83,7 @@ crowd_rows = sorted({tuple(k.split(".")[1:5]) for k in r if k.startswith("crowd.
 # zipstream_aq: the same server with Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize)
 variants = {"zipstream": "", "zipstream_aq": ", accept queue 1,024",
             "zipstream_vt": ", accept queue 1,024, virtual-thread pool",
-            "zipstream_base": ", shipped jetty-base (accept queue 1,024, -Xms64m)"}
+            "zipstream_base": ", shipped jetty-base (accept queue 1,024, -Xms64m, virtual-thread pool from Java 24)"}
 
 w("## Targets (issue 13)\n")
 w("| goal | figure | verdict |")
@@ -151,7 +151,9 @@ if crowd_rows:
       "read for 4 s, so that the measured crowd meets a JVM whose compiler has seen one (a server in service "
       "has; the first crowd on a fresh JVM is slower, see the profile below). Rows \"accept queue 1,024\" start "
       "Jetty with `jetty.http.acceptQueueSize=1024` (as the shipped jetty-base does): default jetty-home keeps "
-      "the JDK's backlog of 50. Rows \"virtual-thread pool\" add Jetty's `threadpool-all-virtual` module. nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
+      "the JDK's backlog of 50. Rows \"virtual-thread pool\" add Jetty's `threadpool-all-virtual` module. Rows \"shipped jetty-base\" run "
+      "this repository's `jetty-base/run.sh` as an operator would: accept queue 1,024, `-Xms64m`, and from Java 24 "
+      "the virtual-thread pool (`JETTY_THREADS=auto`). nginx: one process, `limit_rate` = CHUNK_SIZE / 0.5 s, serving zipstream's archive "
       "as a file, measured by the same client just before.\n")
     w("| JDK | clients | arrival | chunk | server | 200 | share median | p5 | worst | first byte median | p95 | max | RSS peak MiB | threads idle → peak | server CPU s | client CPU s |")
     w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -14,7 +14,8 @@
 #              CROWD (crowd rows JDK:CLIENTS:ARRIVAL_S:CHUNK_KIB[:aq|:vt|:base], base = the shipped jetty-base,
 #                     aq = Jetty's accept queue at 1,024, vt = that
 #                     and Jetty's virtual-thread pool; default "25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt
-#                     17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt 25:10000:10:16:base"),
+#                     25:1000:1:100:base 17:1000:1:100 17:1000:1:100:aq 17:1000:1:100:base 25:10000:10:16
+#                     25:10000:10:16:vt 25:10000:10:16:base"),
 #              CROWD_SECONDS (default 20).
 # Needs: curl, python3, nginx, tomcat10 (Debian's 10.1), Maven for the build; gnuplot-nox for the chart (optional).
 set -euo pipefail
@@ -47,7 +48,7 @@ JAVA17=${JAVA17:-$(command -v java || true)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 TOMCAT_HOME=${TOMCAT_HOME:-/usr/share/tomcat10}
 TARGETS=${TARGETS:-jetty-ee10 jetty-ee11 jetty-base tomcat10}
-CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt 17:1000:1:100 17:1000:1:100:aq 25:10000:10:16 25:10000:10:16:vt 25:10000:10:16:base}
+CROWD=${CROWD:-25:1000:1:100 25:1000:1:100:aq 25:1000:1:100:vt 25:1000:1:100:base 17:1000:1:100 17:1000:1:100:aq 17:1000:1:100:base 25:10000:10:16 25:10000:10:16:vt 25:10000:10:16:base}
 CROWD_SECONDS=${CROWD_SECONDS:-20}
 JETTY_HOME=$project/target/jetty-home-12.1.12
 WAR=$project/target/zipstream.war
@@ -336,7 +337,8 @@ if wants crowd; then
     # variant "aq": Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize, as the shipped jetty-base
     # has it); default jetty-home keeps the JDK's 50, which a burst of 1,000 connections a second overflows.
     # variant "vt": that, and Jetty's virtual-thread pool (module threadpool-all-virtual, Java 21+)
-    # variant "base": the shipped jetty-base and its run.sh (accept queue 1,024, -Xms64m), as an operator runs it
+    # variant "base": the shipped jetty-base and its run.sh (accept queue 1,024, -Xms64m, and on Java 24+ Jetty's
+    # virtual-thread pool), as an operator runs it
     who=zipstream jetty_args=() pool= kind=jetty-ee10
     case $variant in
       aq) who=zipstream_aq; jetty_args=(jetty.http.acceptQueueSize=1024) ;;
