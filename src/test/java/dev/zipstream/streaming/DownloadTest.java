@@ -74,16 +74,30 @@ class DownloadTest {
     }
 
     @Test
-    void anUnthrottledChunkIsWrittenOnTheTimerSoThatTheProducerGoesOnProducing() throws IOException {
-        download = start(Duration.ZERO);
+    void anUnthrottledChunkIsWrittenByTheProducerThatMadeItWithoutWaitingForTheTimer() throws IOException {
+        download = start(Duration.ZERO, ARCHIVE);
 
         runPump();
 
-        assertEquals(0, sent.size(), "the producer handed the writing on and returned to producing");
-        timerBusy.countDown();
-        // the timer now runs the writer, which takes the chunks produced so far and asks for more
-        drainUntilSent();
-        assertArrayEquals(ARCHIVE, sent.toByteArray());
+        assertArrayEquals(ARCHIVE, sent.toByteArray(),
+                "one producer run read and wrote every chunk, though the timer's thread is busy");
+        assertEquals(null, nextPump(), "and no other run was needed");
+    }
+
+    @Test
+    void aFastDownloadGivesItsProducerThreadBackAfterAFewChunksSoOthersGetTheirTurn() throws IOException {
+        byte[] big = new byte[CHUNK * (Pump.CHUNKS_PER_RUN * 2 + 3)];
+        Arrays.fill(big, (byte) 'z');
+        download = start(Duration.ZERO, big);
+
+        runPump();
+
+        assertEquals(CHUNK * Pump.CHUNKS_PER_RUN, sent.size(), "one run made and wrote its share of chunks");
+        runPump(); // the same download's next run, queued behind any others
+        assertEquals(CHUNK * Pump.CHUNKS_PER_RUN * 2, sent.size());
+        runPump();
+        assertArrayEquals(big, sent.toByteArray());
+        assertEquals(null, nextPump(), "the download is complete: nothing more was asked");
     }
 
     private void runPump() {
@@ -94,19 +108,6 @@ class DownloadTest {
         task.run();
     }
 
-    /** Runs the producers the writer asks for until the whole archive went out (the writer runs on the timer). */
-    private void drainUntilSent() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (sent.size() < ARCHIVE.length && System.nanoTime() < deadline) {
-            var task = nextPump();
-            if (task != null) {
-                task.run();
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-    }
-
     /** The oldest producer run asked for, or null; the writer asks from the timer's thread too. */
     private Runnable nextPump() {
         synchronized (pumps) {
@@ -115,6 +116,10 @@ class DownloadTest {
     }
 
     private Download start(Duration delay) throws IOException {
+        return start(delay, ARCHIVE);
+    }
+
+    private Download start(Duration delay, byte[] archive) throws IOException {
         var out = new ReadyStream();
         var response = (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> switch (method.getName()) {
@@ -134,7 +139,7 @@ class DownloadTest {
             }
         }, new Log(null), false);
         var d = new Download(shared, async, "test", ended -> { });
-        d.pull(new ArraySource());
+        d.pull(new ArraySource(archive));
         d.start();
         return d;
     }
@@ -171,14 +176,19 @@ class DownloadTest {
     }
 
     static final class ArraySource implements ChunkSource {
+        private final byte[] archive;
         private int position;
+
+        ArraySource(byte[] archive) {
+            this.archive = archive;
+        }
 
         @Override
         public boolean fill(ByteBuffer target) {
-            int n = Math.min(target.remaining(), ARCHIVE.length - position);
-            target.put(ARCHIVE, position, n);
+            int n = Math.min(target.remaining(), archive.length - position);
+            target.put(archive, position, n);
             position += n;
-            return position < ARCHIVE.length;
+            return position < archive.length;
         }
 
         @Override
