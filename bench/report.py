@@ -83,7 +83,7 @@ crowd_rows = sorted({tuple(k.split(".")[1:5]) for k in r if k.startswith("crowd.
 # zipstream_aq: the same server with Jetty's accept queue raised to 1,024 (jetty.http.acceptQueueSize)
 variants = {"zipstream": "", "zipstream_aq": ", accept queue 1,024",
             "zipstream_vt": ", accept queue 1,024, virtual-thread pool",
-            "zipstream_base": ", shipped jetty-base (accept queue 1,024, -Xms64m, virtual-thread pool from Java 24)"}
+            "zipstream_base": ", shipped jetty-base"}
 
 w("## Targets (issue 13)\n")
 w("| goal | figure | verdict |")
