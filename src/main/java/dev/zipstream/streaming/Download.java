@@ -319,7 +319,10 @@ public final class Download implements WriteListener, AsyncListener {
         parked.set(false);
         var p = producer;
         if (p != null) {
-            p.cancel(true);
+            // Complete, the producer has put its last chunk and is leaving; the writer that completes may be running
+            // on its thread, and an interrupt there would meet the container finishing the response. Any other end
+            // must wake a producer blocked on a full queue.
+            p.cancel(outcome != Outcome.COMPLETE);
         }
         var t = timer;
         if (t != null) {

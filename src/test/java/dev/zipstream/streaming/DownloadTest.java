@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +102,38 @@ class DownloadTest {
         assertEquals(null, nextPump(), "the download is complete: nothing more was asked");
     }
 
+    @Test
+    void aDownloadCompletedOnItsPushProducersThreadDoesNotInterruptThatThread() throws Exception {
+        var producers = Executors.newSingleThreadExecutor();
+        try {
+            var writerParked = new CountDownLatch(1);
+            download = start(Duration.ZERO, ARCHIVE, d -> {
+                d.producerStarted(producers.submit(() -> {
+                    writerParked.await();
+                    var queue = d.queue();
+                    for (int at = 0; at < ARCHIVE.length; at += CHUNK) {
+                        int n = Math.min(CHUNK, ARCHIVE.length - at);
+                        var buffer = queue.takeBuffer();
+                        buffer.put(ARCHIVE, at, n);
+                        queue.put(buffer.flip(), at + n == ARCHIVE.length); // the writer runs here, on this thread
+                    }
+                    return null;
+                }));
+            });
+            assertEquals(0, sent.size(), "nothing produced yet: the writer parked");
+
+            writerParked.countDown();
+            producers.shutdown();
+            producers.awaitTermination(10, TimeUnit.SECONDS);
+
+            assertArrayEquals(ARCHIVE, sent.toByteArray());
+            assertEquals(Boolean.FALSE, interruptedAtComplete,
+                    "the response was completed on the producer's thread, which must not have been interrupted");
+        } finally {
+            producers.shutdownNow();
+        }
+    }
+
     private void runPump() {
         var task = nextPump();
         if (task == null) {
@@ -120,6 +154,13 @@ class DownloadTest {
     }
 
     private Download start(Duration delay, byte[] archive) throws IOException {
+        return start(delay, archive, d -> d.pull(new ArraySource(archive)));
+    }
+
+    /** Where and how the download is completed: the container's complete() notes whether its thread was interrupted. */
+    volatile Boolean interruptedAtComplete;
+
+    private Download start(Duration delay, byte[] archive, Consumer<Download> producer) throws IOException {
         var out = new ReadyStream();
         var response = (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> switch (method.getName()) {
@@ -130,6 +171,10 @@ class DownloadTest {
         var async = (AsyncContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {AsyncContext.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getResponse" -> response;
+                    case "complete" -> {
+                        interruptedAtComplete = Thread.currentThread().isInterrupted();
+                        yield null;
+                    }
                     case "hasOriginalRequestAndResponse" -> true;
                     default -> null;
                 });
@@ -139,7 +184,7 @@ class DownloadTest {
             }
         }, new Log(null), false);
         var d = new Download(shared, async, "test", ended -> { });
-        d.pull(new ArraySource(archive));
+        producer.accept(d);
         d.start();
         return d;
     }
