@@ -319,9 +319,9 @@ public final class Download implements WriteListener, AsyncListener {
         parked.set(false);
         var p = producer;
         if (p != null) {
-            // Complete, the producer has put its last chunk and is leaving; the writer that completes may be running
-            // on its thread, and an interrupt there would meet the container finishing the response. Any other end
-            // must wake a producer blocked on a full queue.
+            // Complete, the producer has put its last chunk and is leaving: nothing to wake. The writer that completes
+            // may be running on the producer's own thread, which would otherwise call complete() interrupted. Any
+            // other end must wake a producer blocked on a full queue.
             p.cancel(outcome != Outcome.COMPLETE);
         }
         var t = timer;

@@ -2,6 +2,8 @@ package dev.zipstream.streaming;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zipstream.log.Log;
 
@@ -20,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,10 +109,13 @@ class DownloadTest {
     void aDownloadCompletedOnItsPushProducersThreadDoesNotInterruptThatThread() throws Exception {
         var producers = Executors.newSingleThreadExecutor();
         try {
-            var writerParked = new CountDownLatch(1);
+            // The producer starts once start() has returned: by then the writer found the queue empty and parked.
+            var go = new CountDownLatch(1);
+            var producerThread = new AtomicReference<Thread>();
             download = start(Duration.ZERO, ARCHIVE, d -> {
                 d.producerStarted(producers.submit(() -> {
-                    writerParked.await();
+                    go.await();
+                    producerThread.set(Thread.currentThread());
                     var queue = d.queue();
                     for (int at = 0; at < ARCHIVE.length; at += CHUNK) {
                         int n = Math.min(CHUNK, ARCHIVE.length - at);
@@ -120,13 +126,12 @@ class DownloadTest {
                     return null;
                 }));
             });
-            assertEquals(0, sent.size(), "nothing produced yet: the writer parked");
-
-            writerParked.countDown();
+            go.countDown();
             producers.shutdown();
-            producers.awaitTermination(10, TimeUnit.SECONDS);
+            assertTrue(producers.awaitTermination(10, TimeUnit.SECONDS), "the producer ended");
 
             assertArrayEquals(ARCHIVE, sent.toByteArray());
+            assertSame(producerThread.get(), completedOn, "the writer completed the response on the producer's thread");
             assertEquals(Boolean.FALSE, interruptedAtComplete,
                     "the response was completed on the producer's thread, which must not have been interrupted");
         } finally {
@@ -157,8 +162,9 @@ class DownloadTest {
         return start(delay, archive, d -> d.pull(new ArraySource(archive)));
     }
 
-    /** Where and how the download is completed: the container's complete() notes whether its thread was interrupted. */
+    /** Where the download is completed: the container's complete() notes its thread and whether it was interrupted. */
     volatile Boolean interruptedAtComplete;
+    volatile Thread completedOn;
 
     private Download start(Duration delay, byte[] archive, Consumer<Download> producer) throws IOException {
         var out = new ReadyStream();
@@ -173,6 +179,7 @@ class DownloadTest {
                     case "getResponse" -> response;
                     case "complete" -> {
                         interruptedAtComplete = Thread.currentThread().isInterrupted();
+                        completedOn = Thread.currentThread();
                         yield null;
                     }
                     case "hasOriginalRequestAndResponse" -> true;
