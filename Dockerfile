@@ -13,10 +13,11 @@
 # COMPRESSION (store|deflate), MAX_DOWNLOADS, ZIP_TIME_ZONE, CRC_CACHE_DIR, CRC_WAIT_LIMIT, SIGNING_KEYS, LINKS,
 # RESUME_GRACE, BROWSE, MAX_DOWNLOADS_PER_CLIENT, METRICS_TOKEN, LOG_FORMAT (text|json), ALLOW_ASCII_NAMES,
 # S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, and PORT, HOST, REQUEST_LOG_DIR, JAVA_OPTIONS, TRUST_PROXY,
-# JETTY_THREADS (jetty-base/run.sh; the default JRE 17 keeps Jetty's platform pool, a JRE 24+ its virtual one).
-# Any JRE 17+ image with bash works as the base: --build-arg JRE_IMAGE=...
+# JETTY_THREADS (jetty-base/run.sh; on the default JRE 25 Jetty's virtual-thread pool, on a JRE 17 its platform pool).
+# Any JRE 17+ image with bash works as the base: --build-arg JRE_IMAGE=... (Java 25 is the current LTS, and from
+# Java 24 a virtual thread no longer pins its carrier inside synchronized).
 
-ARG JRE_IMAGE=eclipse-temurin:17-jre
+ARG JRE_IMAGE=eclipse-temurin:25-jre
 FROM ${JRE_IMAGE}
 
 # Paths in the build context; .dockerignore lets only these (and jetty-base/) in.

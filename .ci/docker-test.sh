@@ -2,7 +2,9 @@
 # Builds the real Dockerfile and runs the image, on a private Docker daemon, with no registry:
 #   - starts dockerd with its own data root, exec root, socket and bridge (no iptables changes on the host);
 #   - debootstraps a Debian bookworm (minbase) root file system from the host's apt mirror and imports it;
-#   - builds a stand-in JRE image from it (openjdk-17-jre-headless), in place of eclipse-temurin:17-jre;
+#   - builds a stand-in JRE image from it, in place of the Dockerfile's eclipse-temurin:25-jre: the host's JDK 25
+#     ($JDK25, default /usr/lib/jvm/temurin-25-jdk-amd64) copied in, or without one Debian's openjdk-17-jre-headless
+#     (the oldest Java the image supports);
 #   - builds the project's Dockerfile with --build-arg JRE_IMAGE=<stand-in>;
 #   - runs it with bind-mounted storage and logs, and checks the archive, PORT, CHUNK_SIZE/DELAY, LOG_FILE, the
 #     request log, UTF-8 names, the non-root user, the HEALTHCHECK and docker stop;
@@ -118,28 +120,42 @@ tar -C "$work/rootfs" -c . | docker import - zipstream-test/debian:$SUITE >/dev/
 rm -rf "$work/rootfs"
 ok "imported a local zipstream-test/debian:$SUITE base image"
 
-step "building the stand-in JRE image"
 mkdir "$work/jre"
-cat >"$work/jre/Dockerfile" <<EOF
+JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [[ -x $JDK25/bin/java ]]; then
+  jre=25
+  step "building the stand-in JRE image (Java 25: $JDK25 copied in, as eclipse-temurin:25-jre has it in /opt/java)"
+  cp -a "$JDK25" "$work/jre/openjdk"
+  cat >"$work/jre/Dockerfile" <<EOF
+FROM zipstream-test/debian:$SUITE
+COPY openjdk /opt/java/openjdk
+ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EOF
+else
+  jre=17
+  step "building the stand-in JRE image (Java 17 from Debian: no JDK 25 at $JDK25)"
+  cat >"$work/jre/Dockerfile" <<EOF
 FROM zipstream-test/debian:$SUITE
 RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless \\
  && rm -rf /var/lib/apt/lists/*
 EOF
+fi
 # host network: the private bridge has no NAT to reach the mirror
-docker build --network host -t zipstream-test/jre:17 "$work/jre" >"$work/jre-build.log" 2>&1 \
+docker build --network host -t zipstream-test/jre:$jre "$work/jre" >"$work/jre-build.log" 2>&1 \
   || { tail -n 30 "$work/jre-build.log" >&2; die "building the stand-in JRE image failed"; }
-ok "stand-in JRE image built"
+rm -rf "$work/jre/openjdk"
+ok "stand-in JRE image built (Java $jre)"
 
 # --- the real Dockerfile -----------------------------------------------------------------------------------------
 step "building the project's Dockerfile"
-docker build --build-arg JRE_IMAGE=zipstream-test/jre:17 -t zipstream-test/archive:test "$project" \
+docker build --build-arg JRE_IMAGE=zipstream-test/jre:$jre -t zipstream-test/archive:test "$project" \
   >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "docker build of the Dockerfile failed"; }
-ok "docker build --build-arg JRE_IMAGE=zipstream-test/jre:17 -t archive ."
+ok "docker build --build-arg JRE_IMAGE=zipstream-test/jre:$jre -t archive ."
 mib() { echo $(( $(docker image inspect --format '{{.Size}}' "$1") / 1024 / 1024 )); }
-echo "image size: $(mib zipstream-test/archive:test) MiB (the JRE image under it: $(mib zipstream-test/jre:17) MiB)"
+echo "image size: $(mib zipstream-test/archive:test) MiB (the JRE image under it: $(mib zipstream-test/jre:$jre) MiB)"
 check "the image adds less than 40 MiB to its JRE image" \
-  test $(( $(mib zipstream-test/archive:test) - $(mib zipstream-test/jre:17) )) -lt 40
+  test $(( $(mib zipstream-test/archive:test) - $(mib zipstream-test/jre:$jre) )) -lt 40
 check "the image's user is not root ($(docker image inspect --format '{{.Config.User}}' zipstream-test/archive:test))" \
   bash -c "u=\$(docker image inspect --format '{{.Config.User}}' zipstream-test/archive:test); [[ -n \$u && \$u != root && \$u != 0* ]]"
 check "the image has a HEALTHCHECK" \
@@ -175,6 +191,11 @@ else
   docker logs "$container" 2>&1 | tail -n 30 >&2
   die "the container did not become healthy within 90 s"
 fi
+
+# the thread pool run.sh picks for the image's Java: Jetty's virtual-thread pool from Java 24
+if ((jre >= 24)); then pool=virtual; else pool=platform; fi
+check "run.sh picked Jetty's $pool thread pool on Java $jre" \
+  bash -c "docker logs '$container' 2>&1 | grep -q 'Jetty thread pool: $pool (Java $jre,'"
 
 # PORT: the service listens on 9090 inside, reached through -p host:9090
 check "PORT=9090 took effect (Jetty's connector)" \
