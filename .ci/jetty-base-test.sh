@@ -65,10 +65,11 @@ check "LOG_FILE says why the tampered link was refused" grep -q 'refused (403): 
 check "the connector listens on 127.0.0.1:$port" grep -q "ServerConnector@.*{127.0.0.1:$port}" "$work/jetty.out"
 check "PORT is the only connector" test "$(grep -c 'Started oejs.ServerConnector' "$work/jetty.out")" = 1
 
-# 3b. the thread pool run.sh chose for this Java: virtual threads from Java 24, Jetty's platform pool before
-java_cmd=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}; java_cmd=${java_cmd:-java}
-spec=$("$java_cmd" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
-jcmd=$(dirname "$(readlink -f "$(command -v "$java_cmd")")")/jcmd
+# 3b. the thread pool run.sh chose for this Java: virtual threads from Java 24, Jetty's platform pool before. The
+# version is the one Jetty's start line reports ("jvm 25.0.3+9-LTS"), not run.sh's own reading of it.
+spec=$(sed -n 's/.*oejs\.Server:main: jetty-.*; jvm \([0-9][0-9]*\).*/\1/p' "$work/jetty.out" | head -1)
+check "Jetty's start line names the JVM's version (${spec:-none})" test -n "$spec"
+jcmd=$(dirname "$(readlink -f "/proc/$jetty_pid/exe")")/jcmd
 qtp_threads() { "$jcmd" "$jetty_pid" Thread.print 2>/dev/null | grep -c '^"qtp' || true; }
 if ((spec >= 24)); then
   check "run.sh chose the virtual-thread pool on Java $spec" grep -q "Jetty thread pool: virtual (Java $spec" "$work/jetty.out"

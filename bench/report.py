@@ -11,8 +11,8 @@ results_path, out_path, dat_path = sys.argv[1:4]
 r = {}
 marks = []
 # Every crowd row has its own nginx run just before it, under the same keys: keep each one with the row it preceded
-# (nginx_before[(jdk, clients, kib, who)]) and all of a group's first-byte p95s, in order (nginx_p95s[(jdk, ...)]).
-last_nginx, nginx_before, nginx_p95s = {}, {}, {}
+# (nginx_before[(jdk, clients, kib, who)], in the order of the run).
+last_nginx, nginx_before = {}, {}
 for line in open(results_path, encoding="utf-8"):
     key, _, value = line.rstrip("\n").partition(" ")
     if key == "mark":
@@ -25,8 +25,6 @@ for line in open(results_path, encoding="utf-8"):
         group, who, field = tuple(parts[1:4]), parts[4], parts[5]
         if who == "nginx":
             last_nginx.setdefault(group, {})[field] = value
-            if field == "fb_p95_ms":
-                nginx_p95s.setdefault(group, []).append(value)
         else:
             nginx_before.setdefault(group + (who,), dict(last_nginx.get(group, {})))
 
@@ -178,8 +176,8 @@ if crowd_rows:
         idle, peak = num(p + "server_idle_threads"), num(p + "server_peak_threads")
         thr = f"{int(idle)} → {int(peak)}" if idle is not None and peak is not None else "–"
         server = "zipstream" + variants[who] if who in variants else who
-        if who == "nginx" and len(nginx_p95s.get((jdk, clients, kib), [])) > 1:
-            runs = nginx_p95s[(jdk, clients, kib)]
+        runs = [n.get("fb_p95_ms", "nan") for k, n in nginx_before.items() if k[:3] == (jdk, clients, kib)]
+        if who == "nginx" and len(runs) > 1:
             server = (f"nginx (the last of its {len(runs)} runs, one before each row below; first byte p95 of each: "
                       + ", ".join(f"{float(v):,.1f}" for v in runs) + " ms)")
         w(f"| {jdk if who != 'nginx' else '–'} | {int(clients):,} | {arrive} | {kib} KiB | {server} | "

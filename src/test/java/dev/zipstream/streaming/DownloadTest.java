@@ -2,6 +2,7 @@ package dev.zipstream.streaming;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,7 +87,7 @@ class DownloadTest {
 
         assertArrayEquals(ARCHIVE, sent.toByteArray(),
                 "one producer run read and wrote every chunk, though the timer's thread is busy");
-        assertEquals(null, nextPump(), "and no other run was needed");
+        assertNull(nextPump(), "and no other run was needed");
     }
 
     @Test
@@ -102,7 +103,7 @@ class DownloadTest {
         assertEquals(CHUNK * Pump.CHUNKS_PER_RUN * 2, sent.size());
         runPump();
         assertArrayEquals(big, sent.toByteArray());
-        assertEquals(null, nextPump(), "the download is complete: nothing more was asked");
+        assertNull(nextPump(), "the download is complete: nothing more was asked");
     }
 
     @Test
