@@ -1,6 +1,7 @@
 package dev.zipstream.zip;
 
 import dev.zipstream.storage.EntryChanged;
+import dev.zipstream.storage.JoinableThreads;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Storage;
 import java.io.IOException;
@@ -218,13 +219,8 @@ public final class CrcCache implements AutoCloseable {
         this.storage = storage;
         this.disk = dir == null ? null : new CrcStore(dir, warn);
         this.memory = new RecentCrcs<>(capacity);
-        var counter = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new PriorityBlockingQueue<>(),
-                r -> {
-                    var t = new Thread(r, "zipstream-crc-" + counter.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new JoinableThreads("zipstream-crc-"));
         this.pool.allowCoreThreadTimeOut(true); // no thread lingers while nothing is missing
     }
 
@@ -366,7 +362,10 @@ public final class CrcCache implements AutoCloseable {
             flight.result.completeExceptionally(new Abandoned());
         }
         try {
-            pool.awaitTermination(10, TimeUnit.SECONDS);
+            // Tomcat saw a CRC thread that had left the terminated pool but not yet ended (BucketAcceptanceIT).
+            if (pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                ((JoinableThreads) pool.getThreadFactory()).join(Duration.ofSeconds(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,6 +4,7 @@ import static dev.zipstream.log.Secrets.shortHash;
 
 import dev.zipstream.log.Log;
 import dev.zipstream.storage.EntryChanged;
+import dev.zipstream.storage.JoinableThreads;
 import dev.zipstream.storage.Listing;
 import dev.zipstream.storage.Names;
 import dev.zipstream.storage.Storage;
@@ -96,7 +97,7 @@ public final class S3Storage implements Storage {
 
     /** @param credentials closed with the storage */
     static S3Storage connect(Location location, Log log, AwsCredentialsProvider credentials) {
-        var timeouts = new ScheduledThreadPoolExecutor(1, new JoinableThreads("zipstream-s3-timeouts"));
+        var timeouts = new ScheduledThreadPoolExecutor(1, new JoinableThreads("zipstream-s3-timeouts-"));
         timeouts.setRemoveOnCancelPolicy(true);
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
@@ -302,7 +303,6 @@ public final class S3Storage implements Storage {
         client.close();
         // The SDK leaves a scheduler it was given running; a thread still alive when the container checks after
         // undeploy is reported as a leak (Tomcat saw the SDK's own one, shut down but not yet ended).
-        // An executor counts as terminated a moment before its thread has ended: wait for the thread itself.
         timeouts.shutdownNow();
         try {
             if (!((JoinableThreads) timeouts.getThreadFactory()).join(Duration.ofSeconds(5))) {
