@@ -139,14 +139,25 @@ public final class Download implements WriteListener, AsyncListener {
         }
     }
 
-    /** Starts writing; a push producer must already have been started (see {@link #producerStarted}). */
+    /**
+     * Starts writing; a push producer must already have been started (see {@link #producerStarted}). Call on the
+     * request's thread: a pull download's first chunk is made here, so that it is ready when the container first
+     * asks. Handed to the pump pool, each new download's first chunk queued behind every running download's next
+     * one, and in a burst of new downloads the first byte waited for it (bench/PROFILE.md). The request's thread has
+     * just listed the folder, so it may as well read from it.
+     */
     public void start() {
         async.addListener(this);
         var p = pump;
         if (p != null) {
-            p.demand(delayNanos > 0 ? 1 : 2); // the first chunk is on its way before the container first asks
+            p.demandHere(1);
+            if (delayNanos == 0) {
+                p.demand(2); // unthrottled, the next one is made while the first is written
+            }
         }
-        out.setWriteListener(this);
+        if (!ended.get()) { // the first read failed: finish() has ended the response
+            out.setWriteListener(this);
+        }
     }
 
     public void producerStarted(Future<?> future) {

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * Produces a pull source's chunks on demand, on a small pool shared by all downloads, so that no download has a
- * thread of its own (store mode; deflate pushes and keeps one). The writer says how many chunks it wants produced
+ * thread of its own (store mode; deflate pushes and keeps one); a download's first chunk is made on its request's
+ * thread ({@link #demandHere(long)}). The writer says how many chunks it wants produced
  * in all ({@link #demand(long)}): throttled, one more than it has taken, when it finds the queue empty at its
  * slot; unthrottled, two more, as it takes each, so that producing and writing overlap. A run produces until that
  * count is reached, then returns its thread. Throttled, production is thus just in time: between two chunks a
@@ -57,16 +58,33 @@ public final class Pump {
 
     /** Asks for {@code total} chunks produced since the start (a smaller number than before changes nothing). */
     public void demand(long total) {
+        if (claim(total)) {
+            execute();
+        }
+    }
+
+    /**
+     * As {@link #demand}, but a run it starts runs on the caller's thread, before this returns; a failure goes to
+     * the failure callback, as from the pool.
+     */
+    public void demandHere(long total) {
+        if (claim(total)) {
+            run();
+        }
+    }
+
+    /** Raises the demand; true when the caller must start a run (none is in flight and more is wanted). */
+    private boolean claim(long total) {
         synchronized (this) {
             if (total > wanted) {
                 wanted = total;
             }
             if (closed || ended || running || produced >= wanted) {
-                return; // a run in flight looks at the count again before it ends
+                return false; // a run in flight looks at the count again before it ends
             }
             running = true;
+            return true;
         }
-        execute();
     }
 
     private void run() {

@@ -69,14 +69,25 @@ class DownloadTest {
     }
 
     @Test
+    void aNewDownloadsFirstChunkIsMadeAndWrittenOnTheRequestsThreadWithoutWaitingForThePool() throws IOException {
+        var source = new ArraySource(ARCHIVE);
+        download = start(Duration.ofSeconds(10), ARCHIVE, d -> d.pull(source));
+
+        assertArrayEquals(Arrays.copyOf(ARCHIVE, CHUNK), sent.toByteArray(), "the first chunk went out from start()");
+        assertSame(Thread.currentThread(), source.firstFillOn, "it was read on the thread that started the download");
+        assertNull(nextPump(), "no producer run was asked for: the next chunk is not due for 10 s");
+    }
+
+    @Test
     void aThrottledChunkIsWrittenByTheProducerThatMadeItWithoutWaitingForTheTimer() throws IOException {
-        download = start(Duration.ofSeconds(10));
-        assertEquals(0, sent.size(), "nothing produced yet: the writer parked");
+        // A pause of a nanosecond: each chunk is due as soon as the one before is written, and the writer parks.
+        download = start(Duration.ofNanos(1));
+        assertEquals(CHUNK, sent.size(), "the first chunk went out; the second one is not made yet");
 
         runPump();
 
-        assertArrayEquals(Arrays.copyOf(ARCHIVE, CHUNK), sent.toByteArray(),
-                "the first chunk went out at once, though the timer's thread is busy");
+        assertArrayEquals(ARCHIVE, sent.toByteArray(),
+                "each later chunk went out as soon as the producer made it, though the timer's thread is busy");
     }
 
     @Test
@@ -86,8 +97,31 @@ class DownloadTest {
         runPump();
 
         assertArrayEquals(ARCHIVE, sent.toByteArray(),
-                "one producer run read and wrote every chunk, though the timer's thread is busy");
+                "one producer run read and wrote every chunk after the first, though the timer's thread is busy");
         assertNull(nextPump(), "and no other run was needed");
+    }
+
+    @Test
+    void aFirstReadThatFailsEndsTheDownloadBeforeTheContainerIsAskedToWrite() throws IOException {
+        var closed = new CountDownLatch(1);
+        download = start(Duration.ofSeconds(10), ARCHIVE, d -> d.pull(new ChunkSource() {
+            @Override
+            public boolean fill(ByteBuffer target) throws IOException {
+                throw new IOException("the file changed");
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+            }
+        }));
+
+        assertEquals(0, sent.size());
+        assertEquals(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, status, "an error status, not a broken archive");
+        assertSame(Thread.currentThread(), completedOn, "the response was ended from start()");
+        assertEquals(0, closed.getCount(), "the source was closed");
+        assertEquals(false, listenerSet, "no write listener was set on an ended response");
+        assertNull(nextPump());
     }
 
     @Test
@@ -98,9 +132,10 @@ class DownloadTest {
 
         runPump();
 
-        assertEquals(CHUNK * Pump.CHUNKS_PER_RUN, sent.size(), "one run made and wrote its share of chunks");
+        assertEquals(CHUNK * (1 + Pump.CHUNKS_PER_RUN), sent.size(),
+                "after the first chunk, one run made and wrote its share of chunks");
         runPump(); // the same download's next run, queued behind any others
-        assertEquals(CHUNK * Pump.CHUNKS_PER_RUN * 2, sent.size());
+        assertEquals(CHUNK * (1 + Pump.CHUNKS_PER_RUN * 2), sent.size());
         runPump();
         assertArrayEquals(big, sent.toByteArray());
         assertNull(nextPump(), "the download is complete: nothing more was asked");
@@ -166,6 +201,8 @@ class DownloadTest {
     /** Where the download is completed: the container's complete() notes its thread and whether it was interrupted. */
     volatile Boolean interruptedAtComplete;
     volatile Thread completedOn;
+    volatile Integer status;
+    volatile boolean listenerSet;
 
     private Download start(Duration delay, byte[] archive, Consumer<Download> producer) throws IOException {
         var out = new ReadyStream();
@@ -173,6 +210,10 @@ class DownloadTest {
                 new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getOutputStream" -> out;
                     case "isCommitted" -> sent.size() > 0;
+                    case "setStatus" -> {
+                        status = (Integer) args[0];
+                        yield null;
+                    }
                     default -> null;
                 });
         var async = (AsyncContext) Proxy.newProxyInstance(getClass().getClassLoader(),
@@ -206,6 +247,7 @@ class DownloadTest {
 
         @Override
         public void setWriteListener(WriteListener listener) {
+            listenerSet = true;
             try {
                 listener.onWritePossible();
             } catch (IOException e) {
@@ -231,6 +273,7 @@ class DownloadTest {
     static final class ArraySource implements ChunkSource {
         private final byte[] archive;
         private int position;
+        volatile Thread firstFillOn;
 
         ArraySource(byte[] archive) {
             this.archive = archive;
@@ -238,6 +281,9 @@ class DownloadTest {
 
         @Override
         public boolean fill(ByteBuffer target) {
+            if (firstFillOn == null) {
+                firstFillOn = Thread.currentThread();
+            }
             int n = Math.min(target.remaining(), archive.length - position);
             target.put(archive, position, n);
             position += n;
