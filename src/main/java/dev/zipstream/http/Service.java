@@ -21,6 +21,7 @@ import dev.zipstream.zip.CrcCache;
 import dev.zipstream.zip.ZipTimes;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -44,7 +45,7 @@ import java.util.logging.Level;
 
 /**
  * What the running web application shares between downloads: settings, storage, the CRC cache, the producer
- * executor, the write scheduler, and the set of downloads in flight. Made when the context starts, stopped (every
+ * executor, the write timers, and the set of downloads in flight. Made when the context starts, stopped (every
  * download ended, every thread gone) when it stops.
  */
 public final class Service {
@@ -78,7 +79,8 @@ public final class Service {
     final ThreadPoolExecutor pumps;
     /** Files that throttled downloads may keep open between chunks (see StoredZip.cursor). */
     final Semaphore restingFiles;
-    final ScheduledThreadPoolExecutor scheduler;
+    /** The write timers, one thread each (see Download.Shared). */
+    final List<ScheduledThreadPoolExecutor> timers;
     final boolean virtualThreads;
     /** Whether the container dispatches into a context that is stopping (Jetty does; Tomcat refuses). */
     final boolean dispatchesWhileStopping;
@@ -114,10 +116,14 @@ public final class Service {
         // Platform producers idle out after 10 s (a cached pool keeps them a minute): threads follow the load.
         this.producers = virtual != null ? virtual : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), daemon("zipstream-producer-"));
-        // Each write only hands bytes to the container: one thread per two cores keeps up with thousands.
-        this.scheduler = new ScheduledThreadPoolExecutor(
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), daemon("zipstream-writer-"));
-        this.scheduler.setRemoveOnCancelPolicy(true);
+        var timerThreads = daemon("zipstream-writer-");
+        var lanes = new ArrayList<ScheduledThreadPoolExecutor>();
+        for (int i = 0; i < Math.max(1, Runtime.getRuntime().availableProcessors()); i++) {
+            var lane = new ScheduledThreadPoolExecutor(1, timerThreads);
+            lane.setRemoveOnCancelPolicy(true);
+            lanes.add(lane);
+        }
+        this.timers = List.copyOf(lanes);
         // Store mode's producers are asked for one chunk at a time (just in time, a few microseconds from the page
         // cache) and return their thread: a few threads serve thousands of downloads, on Java 17 as on 25. Twice
         // the cores, so that a storage read that waits (a network store) does not hold up everyone else.
@@ -126,8 +132,8 @@ public final class Service {
                 daemon("zipstream-pump-"));
         this.pumps.allowCoreThreadTimeOut(true);
         this.restingFiles = new Semaphore(restingFileBudget(settings.maxDownloads()));
-        this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()), scheduler, buffers,
-                pumps, log, dispatchesWhileStopping);
+        this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()),
+                List.copyOf(timers), !storage.readsMayWait(), buffers, pumps, log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
         this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
         // A hit is a CRC found in memory or on disk; a miss is a file read for its CRC.
@@ -324,11 +330,14 @@ public final class Service {
         pumps.shutdownNow().forEach(Runnable::run);
         crcs.close();
         storage.close();
-        scheduler.shutdownNow();
+        timers.forEach(ScheduledThreadPoolExecutor::shutdownNow);
         try {
-            if (!producers.awaitTermination(10, TimeUnit.SECONDS)
-                    || !pumps.awaitTermination(10, TimeUnit.SECONDS)
-                    || !scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+            boolean stopped = producers.awaitTermination(10, TimeUnit.SECONDS)
+                    && pumps.awaitTermination(10, TimeUnit.SECONDS);
+            for (var timer : timers) {
+                stopped = stopped && timer.awaitTermination(10, TimeUnit.SECONDS);
+            }
+            if (!stopped) {
                 log.warning("some download threads did not stop within 10 s");
             }
             // Tomcat looks for threads left behind right after this returns: let the last ones finish exiting.

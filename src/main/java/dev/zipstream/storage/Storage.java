@@ -24,6 +24,14 @@ public interface Storage extends AutoCloseable {
      */
     ReadableByteChannel open(Listing.Entry entry, long from, long length) throws IOException;
 
+    /**
+     * Whether a read may wait on something slower than a local disk, such as a network. Such reads are kept off the
+     * write timers' threads, where one slow read would hold up every download that shares the thread.
+     */
+    default boolean readsMayWait() {
+        return false;
+    }
+
     /** Null when the storage can serve now; otherwise a one-line reason, without secrets. */
     String unavailableReason();
 

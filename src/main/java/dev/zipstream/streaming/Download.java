@@ -12,11 +12,13 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,10 +34,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * between); the producer, after the writer found the queue empty and parked (as soon as it offers a chunk it runs
  * the writer on its own thread). The producer is either a push producer on
  * a thread of its own (deflate) or, in store mode, a {@link Pump} that the parked writer asks for exactly the chunk
- * it needs, just in time. After each write the writer asks {@code isReady()} once: true means the write is
- * done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next call to the
- * container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released only once
- * a later {@code isReady()} returns true.
+ * it needs, just in time: on the timer's own thread when the timer finds the chunk due and the storage is local
+ * (see {@link Shared}), else on the pump pool. After each write the writer asks {@code isReady()} once: true means
+ * the write is done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next
+ * call to the container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released
+ * only once a later {@code isReady()} returns true.
  */
 public final class Download implements WriteListener, AsyncListener {
 
@@ -61,11 +64,26 @@ public final class Download implements WriteListener, AsyncListener {
     }
 
     /**
-     * What a download shares with all others: the pacing, the write timer, the buffers, the small pool that runs
+     * What a download shares with all others: the pacing, the write timers, the buffers, the small pool that runs
      * pull producers ({@link #pull}), and the log.
+     *
+     * @param timers      single-threaded schedulers; each download keeps one for its whole life. Its thread runs the
+     *                    writer at each slot and, with {@code timersRead}, reads the chunk too, so that a throttled
+     *                    chunk is read and written without passing from one thread to another (a wake-up on each
+     *                    side: with 10,000 throttled downloads, a quarter of the server's CPU, bench/PROFILE.md). One
+     *                    per core, so that they can use every core; single-threaded, because a pool of timer threads
+     *                    wakes one thread for another at every task it takes.
+     * @param timersRead  whether the timers' threads may read chunks: false when a read may wait on a network
+     *                    ({@code Storage.readsMayWait()}), which would hold up every download on that thread
      */
-    public record Shared(Pacing pacing, ScheduledExecutorService scheduler, BufferPool buffers, Executor pumps,
-            Log log, boolean dispatchesWhileStopping) {
+    public record Shared(Pacing pacing, List<ScheduledExecutorService> timers, boolean timersRead, BufferPool buffers,
+            Executor pumps, Log log, boolean dispatchesWhileStopping) {
+        public Shared {
+            timers = List.copyOf(timers);
+            if (timers.isEmpty()) {
+                throw new IllegalArgumentException("no write timer");
+            }
+        }
     }
 
     /** Request attribute that makes the servlet, re-entered by dispatch(), throw so the container cuts the line. */
@@ -86,8 +104,10 @@ public final class Download implements WriteListener, AsyncListener {
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean parked = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
-    /** One for every timer of this download: a method reference made per schedule would be an object per chunk. */
-    private final Runnable resumer = this::resume;
+    /** This download's write timer, one of {@link Shared#timers()}. */
+    private final ScheduledExecutorService lane;
+    /** One for every timer of this download: a lambda made per schedule would be an object per chunk. */
+    private final Runnable onTimer = () -> resume(true);
     private volatile Future<?> producer;
     private volatile Pump pump;
     private volatile ScheduledFuture<?> timer;
@@ -118,6 +138,8 @@ public final class Download implements WriteListener, AsyncListener {
         }
         this.label = label;
         this.delayNanos = shared.pacing().delay().toNanos();
+        var timers = shared.timers();
+        this.lane = timers.get(timers.size() == 1 ? 0 : ThreadLocalRandom.current().nextInt(timers.size()));
         // Throttled, one waiting chunk is plenty (the producer needs microseconds for the next); unthrottled, two
         // let producing and writing overlap.
         this.queue = new ChunkQueue(shared.buffers(), delayNanos > 0 ? 1 : 2, this::chunkOffered);
@@ -173,6 +195,11 @@ public final class Download implements WriteListener, AsyncListener {
 
     @Override
     public void onWritePossible() throws IOException {
+        write(false);
+    }
+
+    /** The write loop, whoever runs it; {@code onTimer}: on this download's timer thread, at its slot. */
+    private void write(boolean onTimer) throws IOException {
         while (!ended.get()) {
             if (!out.isReady()) {
                 return; // the container now owns the next call
@@ -207,7 +234,12 @@ public final class Download implements WriteListener, AsyncListener {
                 parked.set(true);
                 var p = pump;
                 if (p != null) {
-                    p.demand(taken + 1); // just in time: throttled, the only demand, so nothing waits in a pause
+                    // Just in time: throttled, the only demand, so nothing waits in a pause.
+                    if (onTimer && shared.timersRead()) {
+                        p.demandHere(taken + 1); // made, offered and written (below, by chunkOffered) on this thread
+                    } else {
+                        p.demand(taken + 1);
+                    }
                 }
                 if (!queue.hasNews() || !parked.compareAndSet(true, false)) {
                     return;
@@ -245,25 +277,25 @@ public final class Download implements WriteListener, AsyncListener {
     }
 
     /**
-     * The producer's wake-up call: resumes a parked writer on the producer's thread, which writes the chunk it just
-     * made. Throttled, a writer only parks at its slot, so the chunk is due now, and a hop to the scheduler would
-     * queue it behind every other download's timer on one thread (a burst of new downloads then waited there for
-     * their first byte). Unthrottled, the writer parks when it has outrun the producer: handing it to another
-     * thread cost a wake-up per chunk on each side, about 15% of the server's CPU samples in perf, for no overlap
-     * worth having (the writer would only wait for the next chunk again). One thread that reads a chunk and writes it
-     * used 71-83 clock ticks for six 200 MiB downloads (jetty-base, Java 25, 6 runs) where two threads used 86-94,
-     * and sent them at 1.2-2.4 instead of 1.2-1.9 GB/s. The pump gives its thread back every few chunks, so other
-     * downloads still get one.
+     * The producer's wake-up call: resumes a parked writer on the producer's thread (the timer's own, when it read
+     * the chunk itself), which writes the chunk it just made. Throttled, a writer only parks at its slot, so the
+     * chunk is due now, and a hop back to a timer would queue it behind other downloads' slots (a burst of new
+     * downloads once waited there for their first byte). Unthrottled, the writer parks when it has outrun the
+     * producer: handing it to another thread cost a wake-up per chunk on each side, about 15% of the server's CPU
+     * samples in perf, for no overlap worth having (the writer would only wait for the next chunk again). One thread
+     * that reads a chunk and writes it used 71-83 clock ticks for six 200 MiB downloads (jetty-base, Java 25, 6 runs)
+     * where two threads used 86-94, and sent them at 1.2-2.4 instead of 1.2-1.9 GB/s. The pump gives its thread back
+     * every few chunks, so other downloads still get one.
      */
     private void chunkOffered() {
         if (parked.compareAndSet(true, false)) {
-            resume();
+            resume(false);
         }
     }
 
     private void schedule(long nanos) {
         try {
-            var task = shared.scheduler().schedule(resumer, nanos, TimeUnit.NANOSECONDS);
+            var task = lane.schedule(onTimer, nanos, TimeUnit.NANOSECONDS);
             timer = task;
             if (ended.get()) {
                 task.cancel(false); // finish() ran meanwhile and may have missed it: hold nothing past the end
@@ -274,9 +306,9 @@ public final class Download implements WriteListener, AsyncListener {
     }
 
     /** The writer run by the timer or a producer: no container to report to, so failures end the download here. */
-    private void resume() {
+    private void resume(boolean onTimer) {
         try {
-            onWritePossible();
+            write(onTimer);
         } catch (IOException e) {
             finish(Outcome.CLIENT_GONE, e);
         } catch (RuntimeException | Error e) {

@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -99,6 +101,45 @@ class DownloadTest {
         assertArrayEquals(ARCHIVE, sent.toByteArray(),
                 "one producer run read and wrote every chunk after the first, though the timer's thread is busy");
         assertNull(nextPump(), "and no other run was needed");
+    }
+
+    @Test
+    void aThrottledChunkDueOnItsTimerIsReadAndWrittenOnTheTimersThreadWithoutAskingThePool() throws Exception {
+        var free = new ScheduledThreadPoolExecutor(1);
+        try {
+            timerInUse = free;
+            var source = new ArraySource(ARCHIVE);
+            download = start(Duration.ofMillis(1), ARCHIVE, d -> d.pull(source));
+
+            assertTrue(completed.await(10, TimeUnit.SECONDS), "the download completed");
+            assertArrayEquals(ARCHIVE, sent.toByteArray());
+            var timerThread = free.submit(Thread::currentThread).get();
+            assertEquals(List.of(Thread.currentThread(), timerThread, timerThread), source.fillThreads,
+                    "the first chunk was read by the request's thread, the others by the timer's");
+            assertSame(timerThread, completedOn, "and the timer's thread wrote the last one");
+            assertNull(nextPump(), "the pump pool was never asked");
+        } finally {
+            free.shutdownNow();
+        }
+    }
+
+    @Test
+    void aThrottledChunkFromAStoreWhoseReadsMayWaitIsReadOnThePoolNotOnTheTimersThread() throws Exception {
+        var free = new ScheduledThreadPoolExecutor(1);
+        try {
+            timerInUse = free;
+            timersRead = false;
+            var source = new ArraySource(ARCHIVE);
+            download = start(Duration.ofMillis(1), ARCHIVE, d -> d.pull(source));
+
+            assertTrue(pumpAsked.await(10, TimeUnit.SECONDS), "at the second slot the timer asked the pool");
+            assertEquals(1, source.fillThreads.size(), "and read nothing itself");
+            runPump();
+            assertEquals(List.of(Thread.currentThread(), Thread.currentThread()), source.fillThreads,
+                    "the second chunk was read by the pool's run (run here by hand)");
+        } finally {
+            free.shutdownNow();
+        }
     }
 
     @Test
@@ -203,6 +244,11 @@ class DownloadTest {
     volatile Thread completedOn;
     volatile Integer status;
     volatile boolean listenerSet;
+    final CountDownLatch completed = new CountDownLatch(1);
+    final CountDownLatch pumpAsked = new CountDownLatch(1);
+    /** The download's write timer: the busy one unless a test needs a timer that runs. */
+    ScheduledThreadPoolExecutor timerInUse = timer;
+    boolean timersRead = true;
 
     private Download start(Duration delay, byte[] archive, Consumer<Download> producer) throws IOException {
         var out = new ReadyStream();
@@ -222,16 +268,19 @@ class DownloadTest {
                     case "complete" -> {
                         interruptedAtComplete = Thread.currentThread().isInterrupted();
                         completedOn = Thread.currentThread();
+                        completed.countDown();
                         yield null;
                     }
                     case "hasOriginalRequestAndResponse" -> true;
                     default -> null;
                 });
-        var shared = new Download.Shared(new Download.Pacing(delay, false), timer, buffers, task -> {
-            synchronized (pumps) {
-                pumps.add(task);
-            }
-        }, new Log(null), false);
+        var shared = new Download.Shared(new Download.Pacing(delay, false), List.of(timerInUse), timersRead, buffers,
+                task -> {
+                    synchronized (pumps) {
+                        pumps.add(task);
+                    }
+                    pumpAsked.countDown();
+                }, new Log(null), false);
         var d = new Download(shared, async, "test", ended -> { });
         producer.accept(d);
         d.start();
@@ -274,6 +323,7 @@ class DownloadTest {
         private final byte[] archive;
         private int position;
         volatile Thread firstFillOn;
+        final List<Thread> fillThreads = new CopyOnWriteArrayList<>();
 
         ArraySource(byte[] archive) {
             this.archive = archive;
@@ -284,6 +334,7 @@ class DownloadTest {
             if (firstFillOn == null) {
                 firstFillOn = Thread.currentThread();
             }
+            fillThreads.add(Thread.currentThread());
             int n = Math.min(target.remaining(), archive.length - position);
             target.put(archive, position, n);
             position += n;

@@ -193,6 +193,11 @@ public final class S3Storage implements Storage {
     }
 
     @Override
+    public boolean readsMayWait() {
+        return true;
+    }
+
+    @Override
     public String unavailableReason() {
         return reachability.reason();
     }
