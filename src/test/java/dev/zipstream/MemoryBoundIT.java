@@ -107,8 +107,8 @@ class MemoryBoundIT {
             assertTrue(threads.stream().noneMatch(t -> t.startsWith("zipstream-producer")),
                     "no producer thread per download: " + threads);
             int cores = Runtime.getRuntime().availableProcessors();
-            // pumps, write timers, and the CRC readers (a fixed few, however many downloads)
-            int perService = Math.max(4, 2 * cores) + Math.max(1, cores / 2) + Service.CRC_THREADS;
+            // pumps, write timers (one per core), and the CRC readers (a fixed few, however many downloads)
+            int perService = Math.max(4, 2 * cores) + Math.max(1, cores) + Service.CRC_THREADS;
             assertTrue(threads.size() <= 2 * perService, "two services, a small pool each, serve them all: " + threads);
         } finally {
             for (var s : sockets) {

@@ -133,7 +133,7 @@ public final class Service {
         this.pumps.allowCoreThreadTimeOut(true);
         this.restingFiles = new Semaphore(restingFileBudget(settings.maxDownloads()));
         this.downloads = new Download.Shared(new Download.Pacing(settings.delay(), settings.debug()),
-                List.copyOf(timers), !storage.readsMayWait(), buffers, pumps, log, dispatchesWhileStopping);
+                List.copyOf(timers), buffers, pumps, log, dispatchesWhileStopping);
         this.perClient = new ClientLimit(settings.maxDownloadsPerClient(), log::warning);
         this.readiness = new Readiness(storage::unavailableReason, () -> stopping);
         // A hit is a CRC found in memory or on disk; a miss is a file read for its CRC.
@@ -288,6 +288,11 @@ public final class Service {
             @Override
             public void rest() {
                 source.rest();
+            }
+
+            @Override
+            public boolean mayWait() {
+                return source.mayWait();
             }
 
             @Override

@@ -22,6 +22,15 @@ public interface ChunkSource extends AutoCloseable {
     default void rest() {
     }
 
+    /**
+     * Whether the next fill may wait for more than a local read: for a network, or for a CRC not yet known (a
+     * whole file to read, or another reader to wait for). Such fills stay off threads that other downloads wait
+     * on (the request's, the write timers').
+     */
+    default boolean mayWait() {
+        return false;
+    }
+
     /** Releases everything; called once, whatever ended the download. */
     @Override
     void close();

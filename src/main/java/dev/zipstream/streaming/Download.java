@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * between); the producer, after the writer found the queue empty and parked (as soon as it offers a chunk it runs
  * the writer on its own thread). The producer is either a push producer on
  * a thread of its own (deflate) or, in store mode, a {@link Pump} that the parked writer asks for exactly the chunk
- * it needs, just in time: on the timer's own thread when the timer finds the chunk due and the storage is local
+ * it needs, just in time: on the timer's own thread when the timer finds the chunk due and its read will not wait
  * (see {@link Shared}), else on the pump pool. After each write the writer asks {@code isReady()} once: true means
  * the write is done, its buffer goes back to the pool and the timer takes over for the pause; false hands the next
  * call to the container, which finds the pause partly or wholly over. A chunk given to {@code write()} is released
@@ -67,17 +67,16 @@ public final class Download implements WriteListener, AsyncListener {
      * What a download shares with all others: the pacing, the write timers, the buffers, the small pool that runs
      * pull producers ({@link #pull}), and the log.
      *
-     * @param timers      single-threaded schedulers; each download keeps one for its whole life. Its thread runs the
-     *                    writer at each slot and, with {@code timersRead}, reads the chunk too, so that a throttled
-     *                    chunk is read and written without passing from one thread to another (a wake-up on each
-     *                    side: with 10,000 throttled downloads, a quarter of the server's CPU, bench/PROFILE.md). One
-     *                    per core, so that they can use every core; single-threaded, because a pool of timer threads
-     *                    wakes one thread for another at every task it takes.
-     * @param timersRead  whether the timers' threads may read chunks: false when a read may wait on a network
-     *                    ({@code Storage.readsMayWait()}), which would hold up every download on that thread
+     * @param timers single-threaded schedulers; each download keeps one for its whole life. Its thread runs the
+     *               writer at each slot and, unless the read may wait ({@link ChunkSource#mayWait()}: a network, a
+     *               CRC not yet known), reads the chunk too, so that a throttled chunk is read and written without
+     *               passing from one thread to another (a wake-up on each side: with 10,000 throttled downloads, a
+     *               quarter of the server's CPU, bench/PROFILE.md). One per core, so that they can use every core;
+     *               single-threaded, because a pool of timer threads wakes one thread for another at every task it
+     *               takes.
      */
-    public record Shared(Pacing pacing, List<ScheduledExecutorService> timers, boolean timersRead, BufferPool buffers,
-            Executor pumps, Log log, boolean dispatchesWhileStopping) {
+    public record Shared(Pacing pacing, List<ScheduledExecutorService> timers, BufferPool buffers, Executor pumps,
+            Log log, boolean dispatchesWhileStopping) {
         public Shared {
             timers = List.copyOf(timers);
             if (timers.isEmpty()) {
@@ -114,7 +113,7 @@ public final class Download implements WriteListener, AsyncListener {
     private volatile long sent;
     /** The chunk given to the container and not yet known written: the writer releases it, finish() abandons it. */
     private final AtomicReference<ByteBuffer> inFlight = new AtomicReference<>();
-    /** When the next chunk is due (0: now); the slots stay on a fixed grid, see {@link #onWritePossible()}. */
+    /** When the next chunk is due (0: now); the slots stay on a fixed grid, see {@link #write(boolean)}. */
     private long nextWrite;
     /** Chunks taken from the queue so far (the writer's count, for the pump's demand). */
     private long taken;
@@ -150,8 +149,8 @@ public final class Download implements WriteListener, AsyncListener {
     }
 
     /**
-     * Makes this a pull download: {@code source} is asked for each chunk just in time, on the shared pump pool
-     * (store mode). Instead of a push producer writing into {@link #queue()}; call before {@link #start()}.
+     * Makes this a pull download: {@code source} is asked for each chunk just in time (store mode), see
+     * {@link Pump}. Instead of a push producer writing into {@link #queue()}; call before {@link #start()}.
      */
     public void pull(ChunkSource source) {
         var p = new Pump(source, queue, shared.pumps(), delayNanos > 0, t -> finish(Outcome.FAILED, t));
@@ -177,8 +176,16 @@ public final class Download implements WriteListener, AsyncListener {
                 p.demand(2); // unthrottled, the next one is made while the first is written
             }
         }
-        if (!ended.get()) { // the first read failed: finish() has ended the response
-            out.setWriteListener(this);
+        if (!ended.get()) { // else the first read failed, and finish() has ended the response
+            try {
+                out.setWriteListener(this);
+            } catch (IllegalStateException e) {
+                // finish() came from another thread meanwhile (undeploy, a failed read on the pool) and completed
+                // the request: this end is already reported, and its slot freed. Only a live download may throw.
+                if (!ended.get()) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -235,7 +242,7 @@ public final class Download implements WriteListener, AsyncListener {
                 var p = pump;
                 if (p != null) {
                     // Just in time: throttled, the only demand, so nothing waits in a pause.
-                    if (onTimer && shared.timersRead()) {
+                    if (onTimer) {
                         p.demandHere(taken + 1); // made, offered and written (below, by chunkOffered) on this thread
                     } else {
                         p.demand(taken + 1);

@@ -8,8 +8,9 @@ import java.util.function.Consumer;
 
 /**
  * Produces a pull source's chunks on demand, on a small pool shared by all downloads, so that no download has a
- * thread of its own (store mode; deflate pushes and keeps one); a download's first chunk is made on its request's
- * thread ({@link #demandHere(long)}). The writer says how many chunks it wants produced
+ * thread of its own (store mode; deflate pushes and keeps one). A chunk that cannot wait for the pool and whose read
+ * will not wait ({@link ChunkSource#mayWait()}) is made on the thread that asks ({@link #demandHere(long)}): a
+ * download's first one on its request's thread, a throttled one on its write timer's. The writer says how many chunks it wants produced
  * in all ({@link #demand(long)}): throttled, one more than it has taken, when it finds the queue empty at its
  * slot; unthrottled, two more, as it takes each, so that producing and writing overlap. A run produces until that
  * count is reached, then returns its thread. Throttled, production is thus just in time: between two chunks a
@@ -64,12 +65,16 @@ public final class Pump {
     }
 
     /**
-     * As {@link #demand}, but a run it starts runs on the caller's thread, before this returns; a failure goes to
-     * the failure callback, as from the pool.
+     * As {@link #demand}, but a run it starts runs on the caller's thread, before this returns (a failure goes to
+     * the failure callback, as from the pool), unless the source says its next fill may wait: that goes to the pool.
      */
     public void demandHere(long total) {
         if (claim(total)) {
-            run();
+            if (source.mayWait()) {
+                execute();
+            } else {
+                run();
+            }
         }
     }
 

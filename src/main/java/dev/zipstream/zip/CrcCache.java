@@ -375,6 +375,14 @@ public final class CrcCache implements AutoCloseable {
         return !entry.directory() && entry.size() > 0;
     }
 
+    /**
+     * Whether {@link #crc} would answer at once from memory (or needs no read at all), rather than read a file, wait
+     * for another reader, or look on disk.
+     */
+    public boolean known(Listing.Entry entry) {
+        return !needsRead(entry) || memory.get(Key.of(entry)) != null;
+    }
+
     /** The CRC from memory, or from disk (then remembered in memory); null when neither has it. */
     private Integer remembered(Key key) {
         Integer known = memory.get(key);

@@ -57,6 +57,16 @@ public final class StoredZip {
         /** The entry read whole did not match its CRC: whatever remembers that CRC must forget it. */
         default void crcMismatch(Listing.Entry entry) {
         }
+
+        /** Whether {@link #crc} would answer at once, without reading or waiting. */
+        default boolean crcKnown(Listing.Entry entry) {
+            return true;
+        }
+
+        /** Whether a read may wait on something slower than a local disk (see {@code Storage.readsMayWait()}). */
+        default boolean readsMayWait() {
+            return false;
+        }
     }
 
     private static final int LOCAL_FIXED = 30;
@@ -181,6 +191,8 @@ public final class StoredZip {
         /** Whether the current data segment is read whole, so its CRC is checked against the one promised. */
         private boolean checking;
         private int expectedCrc;
+        /** Entries before this one have a CRC known at once (see {@link #mayWait()}). */
+        private int crcsKnownBefore;
 
         Cursor(long start, long end, Content content, Semaphore restingFiles) {
             this.end = end;
@@ -282,6 +294,21 @@ public final class StoredZip {
                     throw new EntryChanged(entry, "its content differs from when its CRC was taken");
                 }
             }
+        }
+
+        /**
+         * Any entry's CRC not known at once counts, wherever the cursor is: the central directory needs them all.
+         * Known CRCs stay known (a mismatch, which forgets one, ends the download), so the scan moves forward only.
+         */
+        @Override
+        public boolean mayWait() {
+            if (content.readsMayWait()) {
+                return true;
+            }
+            while (crcsKnownBefore < count && content.crcKnown(entries.get(crcsKnownBefore))) {
+                crcsKnownBefore++;
+            }
+            return crcsKnownBefore < count;
         }
 
         /**
@@ -481,6 +508,16 @@ public final class StoredZip {
             @Override
             public void crcMismatch(Listing.Entry entry) {
                 crcs.drop(entry); // a wrong CRC must not outlive this download, here or on another instance
+            }
+
+            @Override
+            public boolean crcKnown(Listing.Entry entry) {
+                return crcs.known(entry);
+            }
+
+            @Override
+            public boolean readsMayWait() {
+                return storage.readsMayWait();
             }
         };
     }

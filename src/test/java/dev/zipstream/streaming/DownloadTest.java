@@ -32,8 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Who writes a download's chunks, seen from a container that is always ready: the write timer's one thread is
- * shared by every download, so work that does not have to wait for it must not queue behind it.
+ * Who reads and writes a download's chunks, seen from a container that is always ready: a write timer's thread is
+ * shared by many downloads, so work that does not have to wait for it must not queue behind it, and work that may
+ * wait must not run on it.
  */
 class DownloadTest {
 
@@ -109,7 +110,8 @@ class DownloadTest {
         try {
             timerInUse = free;
             var source = new ArraySource(ARCHIVE);
-            download = start(Duration.ofMillis(1), ARCHIVE, d -> d.pull(source));
+            download = start(Duration.ofMillis(100), ARCHIVE, d -> d.pull(source));
+            assertEquals(1, free.getQueue().size(), "the timer holds the second chunk's slot");
 
             assertTrue(completed.await(10, TimeUnit.SECONDS), "the download completed");
             assertArrayEquals(ARCHIVE, sent.toByteArray());
@@ -124,13 +126,14 @@ class DownloadTest {
     }
 
     @Test
-    void aThrottledChunkFromAStoreWhoseReadsMayWaitIsReadOnThePoolNotOnTheTimersThread() throws Exception {
+    void aThrottledChunkWhoseReadMayWaitIsReadOnThePoolNotOnTheTimersThread() throws Exception {
         var free = new ScheduledThreadPoolExecutor(1);
         try {
             timerInUse = free;
-            timersRead = false;
             var source = new ArraySource(ARCHIVE);
-            download = start(Duration.ofMillis(1), ARCHIVE, d -> d.pull(source));
+            source.mayWaitAfterFirst = true; // a CRC not yet known, or a network store
+            download = start(Duration.ofMillis(100), ARCHIVE, d -> d.pull(source));
+            assertEquals(1, free.getQueue().size(), "the timer holds the second chunk's slot");
 
             assertTrue(pumpAsked.await(10, TimeUnit.SECONDS), "at the second slot the timer asked the pool");
             assertEquals(1, source.fillThreads.size(), "and read nothing itself");
@@ -140,6 +143,20 @@ class DownloadTest {
         } finally {
             free.shutdownNow();
         }
+    }
+
+    @Test
+    void aFirstChunkWhoseReadMayWaitIsLeftToThePoolAndTheRequestsThreadReturns() throws IOException {
+        var source = new ArraySource(ARCHIVE);
+        source.mayWaitAfterFirst = true;
+        source.mayWait = true;
+        download = start(Duration.ofSeconds(10), ARCHIVE, d -> d.pull(source));
+        assertEquals(0, sent.size(), "nothing read on the request's thread");
+
+        runPump();
+
+        assertArrayEquals(Arrays.copyOf(ARCHIVE, CHUNK), sent.toByteArray(), "the pool's run read and wrote it");
+        assertEquals(List.of(Thread.currentThread()), source.fillThreads);
     }
 
     @Test
@@ -248,7 +265,6 @@ class DownloadTest {
     final CountDownLatch pumpAsked = new CountDownLatch(1);
     /** The download's write timer: the busy one unless a test needs a timer that runs. */
     ScheduledThreadPoolExecutor timerInUse = timer;
-    boolean timersRead = true;
 
     private Download start(Duration delay, byte[] archive, Consumer<Download> producer) throws IOException {
         var out = new ReadyStream();
@@ -274,7 +290,7 @@ class DownloadTest {
                     case "hasOriginalRequestAndResponse" -> true;
                     default -> null;
                 });
-        var shared = new Download.Shared(new Download.Pacing(delay, false), List.of(timerInUse), timersRead, buffers,
+        var shared = new Download.Shared(new Download.Pacing(delay, false), List.of(timerInUse), buffers,
                 task -> {
                     synchronized (pumps) {
                         pumps.add(task);
@@ -324,6 +340,14 @@ class DownloadTest {
         private int position;
         volatile Thread firstFillOn;
         final List<Thread> fillThreads = new CopyOnWriteArrayList<>();
+        /** What {@link #mayWait()} says; with {@link #mayWaitAfterFirst}, it says true once a chunk was read. */
+        volatile boolean mayWait;
+        volatile boolean mayWaitAfterFirst;
+
+        @Override
+        public boolean mayWait() {
+            return mayWait;
+        }
 
         ArraySource(byte[] archive) {
             this.archive = archive;
@@ -335,6 +359,7 @@ class DownloadTest {
                 firstFillOn = Thread.currentThread();
             }
             fillThreads.add(Thread.currentThread());
+            mayWait |= mayWaitAfterFirst;
             int n = Math.min(target.remaining(), archive.length - position);
             target.put(archive, position, n);
             position += n;

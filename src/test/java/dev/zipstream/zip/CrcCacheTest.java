@@ -183,6 +183,25 @@ class CrcCacheTest {
         }
     }
 
+    @Test
+    void aDownloadsReadMayWaitUntilEveryCrcOfItsArchiveIsKnownAtOnce() throws Exception {
+        var listing = folder("known", 2, 1000);
+        var storage = new LocalStorage(tmp);
+        var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
+        try (var cache = new CrcCache(1000, storage, null, 1, m -> { })) {
+            var cursor = zip.cursor(0, zip.length(), StoredZip.files(cache, storage));
+            var entries = files(listing);
+            assertTrue(cursor.mayWait(), "no CRC known: the first header needs a file read");
+            cache.crc(entries.get(0));
+            assertTrue(cursor.mayWait(), "the central directory still needs the second file's");
+            assertTrue(cache.known(entries.get(0)));
+            assertFalse(cache.known(entries.get(1)));
+            cache.crc(entries.get(1));
+            assertFalse(cursor.mayWait(), "every CRC known: a fill only reads the files");
+            cursor.close();
+        }
+    }
+
     /** What a range needs, in the order the writer asks, with the file bytes it has sent by then. */
     @Test
     void aRangeNeedsTheCrcsOfItsHeadersAndRecordsWithTheDataSentBeforeEach() throws Exception {
