@@ -42,6 +42,8 @@ class DownloadTest {
     static final int CHUNK = 8;
 
     final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    /** A timer nothing occupies, for the tests that let a slot come. */
+    final ScheduledThreadPoolExecutor freeTimer = new ScheduledThreadPoolExecutor(1);
     final CountDownLatch timerBusy = new CountDownLatch(1);
     /** The pump pool, run by hand: each test decides when a producer runs. */
     final ArrayDeque<Runnable> pumps = new ArrayDeque<>();
@@ -68,7 +70,9 @@ class DownloadTest {
         }
         timerBusy.countDown();
         timer.shutdownNow();
+        freeTimer.shutdownNow();
         timer.awaitTermination(10, TimeUnit.SECONDS);
+        freeTimer.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -106,43 +110,36 @@ class DownloadTest {
 
     @Test
     void aThrottledChunkDueOnItsTimerIsReadAndWrittenOnTheTimersThreadWithoutAskingThePool() throws Exception {
-        var free = new ScheduledThreadPoolExecutor(1);
-        try {
-            timerInUse = free;
-            var source = new ArraySource(ARCHIVE);
-            download = start(Duration.ofMillis(100), ARCHIVE, d -> d.pull(source));
-            assertEquals(1, free.getQueue().size(), "the timer holds the second chunk's slot");
+        var source = new ArraySource(ARCHIVE);
+        startOnAFreeTimer(source);
 
-            assertTrue(completed.await(10, TimeUnit.SECONDS), "the download completed");
-            assertArrayEquals(ARCHIVE, sent.toByteArray());
-            var timerThread = free.submit(Thread::currentThread).get();
-            assertEquals(List.of(Thread.currentThread(), timerThread, timerThread), source.fillThreads,
-                    "the first chunk was read by the request's thread, the others by the timer's");
-            assertSame(timerThread, completedOn, "and the timer's thread wrote the last one");
-            assertNull(nextPump(), "the pump pool was never asked");
-        } finally {
-            free.shutdownNow();
-        }
+        assertTrue(completed.await(10, TimeUnit.SECONDS), "the download completed");
+        assertArrayEquals(ARCHIVE, sent.toByteArray());
+        var timerThread = freeTimer.submit(Thread::currentThread).get();
+        assertEquals(List.of(Thread.currentThread(), timerThread, timerThread), source.fillThreads,
+                "the first chunk was read by the request's thread, the others by the timer's");
+        assertSame(timerThread, completedOn, "and the timer's thread wrote the last one");
+        assertNull(nextPump(), "the pump pool was never asked");
     }
 
     @Test
     void aThrottledChunkWhoseReadMayWaitIsReadOnThePoolNotOnTheTimersThread() throws Exception {
-        var free = new ScheduledThreadPoolExecutor(1);
-        try {
-            timerInUse = free;
-            var source = new ArraySource(ARCHIVE);
-            source.mayWaitAfterFirst = true; // a CRC not yet known, or a network store
-            download = start(Duration.ofMillis(100), ARCHIVE, d -> d.pull(source));
-            assertEquals(1, free.getQueue().size(), "the timer holds the second chunk's slot");
+        var source = new ArraySource(ARCHIVE);
+        source.mayWaitAfterFirst = true; // a CRC not yet known, or a network store
+        startOnAFreeTimer(source);
 
-            assertTrue(pumpAsked.await(10, TimeUnit.SECONDS), "at the second slot the timer asked the pool");
-            assertEquals(1, source.fillThreads.size(), "and read nothing itself");
-            runPump();
-            assertEquals(List.of(Thread.currentThread(), Thread.currentThread()), source.fillThreads,
-                    "the second chunk was read by the pool's run (run here by hand)");
-        } finally {
-            free.shutdownNow();
-        }
+        assertTrue(pumpAsked.await(10, TimeUnit.SECONDS), "at the second slot the timer asked the pool");
+        assertEquals(1, source.fillThreads.size(), "and read nothing itself");
+        runPump();
+        assertEquals(List.of(Thread.currentThread(), Thread.currentThread()), source.fillThreads,
+                "the second chunk was read by the pool's run (run here by hand)");
+    }
+
+    /** A throttled download (100 ms slots) on a timer that runs: its first chunk written, the second one's slot set. */
+    private void startOnAFreeTimer(ArraySource source) throws IOException {
+        timerInUse = freeTimer;
+        download = start(Duration.ofMillis(100), ARCHIVE, d -> d.pull(source));
+        assertEquals(1, freeTimer.getQueue().size(), "the timer holds the second chunk's slot");
     }
 
     @Test
