@@ -10,11 +10,11 @@ import java.util.function.Consumer;
  * Produces a pull source's chunks on demand, on a small pool shared by all downloads, so that no download has a
  * thread of its own (store mode; deflate pushes and keeps one). A chunk that cannot wait for the pool and whose read
  * will not wait ({@link ChunkSource#mayWait()}) is made on the thread that asks ({@link #demandHere(long)}): a
- * download's first one on its request's thread, a throttled one on its write timer's. The writer says how many chunks it wants produced
- * in all ({@link #demand(long)}): throttled, one more than it has taken, when it finds the queue empty at its
- * slot; unthrottled, two more, as it takes each, so that producing and writing overlap. A run produces until that
- * count is reached, then returns its thread. Throttled, production is thus just in time: between two chunks a
- * download holds no buffer and, after {@link ChunkSource#rest()}, no file. A count, not a signal: a demand that a
+ * download's first one on its request's thread, a throttled one on its write timer's. The writer says how many
+ * chunks it wants produced in all ({@link #demand(long)}): throttled, one more than it has taken, when it finds the
+ * queue empty at its slot; unthrottled, two more, as it takes each, so that producing and writing overlap. A run
+ * produces until that count is reached, then returns its thread. Throttled, production is thus just in time:
+ * between two chunks a download holds no buffer and, after {@link ChunkSource#rest()}, no file. A count, not a signal: a demand that a
  * run in flight already covers adds nothing, and one it does not cover is never lost.
  *
  * <p>At most one run is in flight per download. A run that has made {@link #CHUNKS_PER_RUN} chunks and is still

@@ -376,11 +376,18 @@ public final class CrcCache implements AutoCloseable {
     }
 
     /**
-     * Whether {@link #crc} would answer at once from memory (or needs no read at all), rather than read a file, wait
-     * for another reader, or look on disk.
+     * The CRC if {@link #crc} would answer at once from memory (or needs no read at all), counted as a hit; null when
+     * it would read a file, wait for another reader, or look on disk.
      */
-    public boolean known(Listing.Entry entry) {
-        return !needsRead(entry) || memory.get(Key.of(entry)) != null;
+    public Integer knownCrc(Listing.Entry entry) {
+        if (!needsRead(entry)) {
+            return 0;
+        }
+        Integer known = memory.get(Key.of(entry));
+        if (known != null) {
+            hits.incrementAndGet();
+        }
+        return known;
     }
 
     /** The CRC from memory, or from disk (then remembered in memory); null when neither has it. */

@@ -58,9 +58,9 @@ public final class StoredZip {
         default void crcMismatch(Listing.Entry entry) {
         }
 
-        /** Whether {@link #crc} would answer at once, without reading or waiting. */
-        default boolean crcKnown(Listing.Entry entry) {
-            return true;
+        /** The CRC if {@link #crc} would answer at once, without reading or waiting; else null. */
+        default Integer knownCrc(Listing.Entry entry) {
+            return null;
         }
 
         /** Whether a read may wait on something slower than a local disk (see {@code Storage.readsMayWait()}). */
@@ -191,7 +191,8 @@ public final class StoredZip {
         /** Whether the current data segment is read whole, so its CRC is checked against the one promised. */
         private boolean checking;
         private int expectedCrc;
-        /** Entries before this one have a CRC known at once (see {@link #mayWait()}). */
+        /** The CRCs of the entries before {@link #crcsKnownBefore}, taken by {@link #mayWait()}. */
+        private final int[] knownCrcs = new int[count];
         private int crcsKnownBefore;
 
         Cursor(long start, long end, Content content, Semaphore restingFiles) {
@@ -245,10 +246,10 @@ public final class StoredZip {
                     bytes = endRecords();
                 } else if (segment >= 2 * count) {
                     int i = segment - 2 * count;
-                    bytes = centralRecord(entries.get(i), offsets[i], content.crc(entries.get(i)));
+                    bytes = centralRecord(entries.get(i), offsets[i], crcOf(i));
                 } else {
                     var entry = entries.get(segment / 2);
-                    bytes = localHeader(entry, content.crc(entry));
+                    bytes = localHeader(entry, crcOf(segment / 2));
                 }
             }
             int n = (int) Math.min(target.remaining(), to - position);
@@ -263,7 +264,7 @@ public final class StoredZip {
                     // A CRC costs a read of the file when not cached: check only an entry read whole.
                     checking = to == segmentEnd;
                     if (checking) {
-                        expectedCrc = content.crc(entry);
+                        expectedCrc = crcOf(segment / 2);
                         crc.reset();
                     }
                 }
@@ -298,17 +299,27 @@ public final class StoredZip {
 
         /**
          * Any entry's CRC not known at once counts, wherever the cursor is: the central directory needs them all.
-         * Known CRCs stay known (a mismatch, which forgets one, ends the download), so the scan moves forward only.
+         * The CRCs found are kept here, so that one the cache lets go of meanwhile is not looked for again on a
+         * thread that must not wait; the scan moves forward only.
          */
         @Override
         public boolean mayWait() {
             if (content.readsMayWait()) {
                 return true;
             }
-            while (crcsKnownBefore < count && content.crcKnown(entries.get(crcsKnownBefore))) {
-                crcsKnownBefore++;
+            while (crcsKnownBefore < count) {
+                Integer crc = content.knownCrc(entries.get(crcsKnownBefore));
+                if (crc == null) {
+                    return true;
+                }
+                knownCrcs[crcsKnownBefore++] = crc;
             }
-            return crcsKnownBefore < count;
+            return false;
+        }
+
+        /** Entry {@code i}'s CRC: kept by {@link #mayWait()}, or from the content (which may read or wait). */
+        private int crcOf(int i) throws IOException {
+            return i < crcsKnownBefore ? knownCrcs[i] : content.crc(entries.get(i));
         }
 
         /**
@@ -511,8 +522,8 @@ public final class StoredZip {
             }
 
             @Override
-            public boolean crcKnown(Listing.Entry entry) {
-                return crcs.known(entry);
+            public Integer knownCrc(Listing.Entry entry) {
+                return crcs.knownCrc(entry);
             }
 
             @Override

@@ -3,6 +3,8 @@ package dev.zipstream.zip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,7 +188,7 @@ class CrcCacheTest {
     @Test
     void aDownloadsReadMayWaitUntilEveryCrcOfItsArchiveIsKnownAtOnce() throws Exception {
         var listing = folder("known", 2, 1000);
-        var storage = new LocalStorage(tmp);
+        var storage = new Counting(tmp);
         var zip = new StoredZip(listing, java.time.ZoneOffset.UTC);
         try (var cache = new CrcCache(1000, storage, null, 1, m -> { })) {
             var cursor = zip.cursor(0, zip.length(), StoredZip.files(cache, storage));
@@ -194,10 +196,19 @@ class CrcCacheTest {
             assertTrue(cursor.mayWait(), "no CRC known: the first header needs a file read");
             cache.crc(entries.get(0));
             assertTrue(cursor.mayWait(), "the central directory still needs the second file's");
-            assertTrue(cache.known(entries.get(0)));
-            assertFalse(cache.known(entries.get(1)));
+            assertNotNull(cache.knownCrc(entries.get(0)));
+            assertNull(cache.knownCrc(entries.get(1)));
             cache.crc(entries.get(1));
             assertFalse(cursor.mayWait(), "every CRC known: a fill only reads the files");
+
+            cache.drop(entries.get(0)); // as an entry leaves a full cache
+            assertFalse(cursor.mayWait(), "the cursor kept the CRCs it found");
+            var chunk = ByteBuffer.allocate(64 * 1024);
+            while (cursor.fill(chunk.clear())) {
+                // the whole archive
+            }
+            assertEquals(2, storage.opens(entries.get(0)),
+                    "read for its CRC, then for its data, not again for its CRC");
             cursor.close();
         }
     }
